@@ -1,0 +1,8 @@
+//! The browser entry point: makes the server-rendered page interactive.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    let _ = console_log::init_with_level(log::Level::Warn);
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,12 @@
+//! The `marketplace` server: an axum application around the Leptos app and the core.
+//!
+//! * [`startup`] builds the one `Router` that `serve` and the tests use.
+//! * [`tenant_layer`] resolves the request's host to a store before any handler runs.
+//! * [`routes`] holds the seed's JSON endpoints, one small router per resource.
+//! * [`cli`] is the command line (`serve`, `migrate-schemas`, `create-tenant`, …).
+
+pub mod cli;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod tenant_layer;

@@ -1,0 +1,172 @@
+//! A store's JSON: `/data/`, `/request-flow/`, `/db-routing/` — the same code on every
+//! store host, answering with that store's data only.
+
+use std::sync::Arc;
+
+use axum::extract::{OriginalUri, State};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde::Serialize;
+
+use app::flow::{self, FlowStep};
+use app::ssr::{AppState, RequestSite};
+use marketplace::tenancy::{registry, Tenant, TenantTx};
+use marketplace::{accounts, catalog, orders};
+
+use crate::error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    let mut router = Router::new();
+    for path in super::both("/data") {
+        router = router.route(&path, get(data));
+    }
+    for path in super::both("/request-flow") {
+        router = router.route(&path, get(request_flow));
+    }
+    for path in super::both("/db-routing") {
+        router = router.route(&path, get(db_routing));
+    }
+    router
+}
+
+fn store_of(site: &RequestSite) -> Result<Arc<Tenant>, ApiError> {
+    site.tenant().cloned().ok_or_else(|| {
+        ApiError::not_found(format!(
+            "This address is the public site; store data lives on a store's host, e.g. http://techstore.localhost{}/data/",
+            site.port_suffix()
+        ))
+    })
+}
+
+#[derive(Serialize)]
+struct Data {
+    tenant_info: TenantInfo,
+    products: Vec<ProductRow>,
+    orders: Vec<OrderRow>,
+    counts: Counts,
+}
+
+#[derive(Serialize)]
+struct TenantInfo {
+    name: String,
+    schema: String,
+    domain: String,
+}
+
+#[derive(Serialize)]
+struct ProductRow {
+    name: String,
+    price: String,
+}
+
+#[derive(Serialize)]
+struct OrderRow {
+    order_number: String,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    products: usize,
+    orders: usize,
+}
+
+async fn data(State(state): State<AppState>, Extension(site): Extension<RequestSite>) -> Result<Json<Data>, ApiError> {
+    let tenant = store_of(&site)?;
+    let mut tx = TenantTx::begin_read_only(&state.pool, &tenant.schema_name).await?;
+    let products = catalog::list(&mut tx).await?;
+    let orders = orders::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(Data {
+        tenant_info: TenantInfo {
+            name: tenant.name.clone(),
+            schema: tenant.schema_name.to_string(),
+            domain: site.host.clone(),
+        },
+        counts: Counts { products: products.len(), orders: orders.len() },
+        products: products.into_iter().map(|p| ProductRow { name: p.name, price: format!("{:.2}", p.price) }).collect(),
+        orders: orders
+            .into_iter()
+            .map(|o| OrderRow { order_number: o.order_number, total: format!("{:.2}", o.total) })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize)]
+struct RequestFlow {
+    current_state: CurrentState,
+    request_flow: Vec<FlowStep>,
+}
+
+#[derive(Serialize)]
+struct CurrentState {
+    domain: String,
+    tenant: String,
+    schema: String,
+    is_public: bool,
+}
+
+async fn request_flow(
+    Extension(site): Extension<RequestSite>,
+    OriginalUri(uri): OriginalUri,
+) -> Json<RequestFlow> {
+    Json(RequestFlow {
+        current_state: CurrentState {
+            domain: site.host.clone(),
+            tenant: site.tenant().map_or_else(|| "No tenant".to_owned(), |t| t.name.clone()),
+            schema: site.schema_label().to_owned(),
+            is_public: site.tenant().is_none(),
+        },
+        request_flow: flow::steps(&site, uri.path()),
+    })
+}
+
+#[derive(Serialize)]
+struct DbRouting {
+    routing_explanation: RoutingExplanation,
+    current_tenant_data: TenantCounts,
+}
+
+#[derive(Serialize)]
+struct RoutingExplanation {
+    current_schema: String,
+    how_routing_works: HowRoutingWorks,
+}
+
+#[derive(Serialize)]
+struct HowRoutingWorks {
+    step1: String,
+    step2: String,
+    step3: String,
+}
+
+#[derive(Serialize)]
+struct TenantCounts {
+    products_count: i64,
+    users_count: i64,
+    all_tenants_count: i64,
+}
+
+async fn db_routing(
+    State(state): State<AppState>,
+    Extension(site): Extension<RequestSite>,
+) -> Result<Json<DbRouting>, ApiError> {
+    let tenant = store_of(&site)?;
+    let schema = tenant.schema_name.as_str();
+    let mut tx = TenantTx::begin_read_only(&state.pool, &tenant.schema_name).await?;
+    let products_count = catalog::count(&mut tx).await?;
+    let users_count = accounts::count(&mut tx).await?;
+    tx.commit().await?;
+    let all_tenants_count = registry::count(&state.pool).await?;
+    Ok(Json(DbRouting {
+        routing_explanation: RoutingExplanation {
+            current_schema: schema.to_owned(),
+            how_routing_works: HowRoutingWorks {
+                step1: "Query: Product.objects.all()".to_owned(),
+                step2: format!("Router adds schema prefix: {schema}.products"),
+                step3: format!("Actual SQL: SELECT * FROM {schema}.products"),
+            },
+        },
+        current_tenant_data: TenantCounts { products_count, users_count, all_tenants_count },
+    }))
+}

@@ -1,0 +1,99 @@
+//! The tenant layer: `Host` → store, once per request, before any handler runs
+//! (django-tenants' `TenantMainMiddleware`).
+//!
+//! * The host comes from the `Host` header (or the HTTP/2 authority), never from
+//!   `X-Forwarded-Host` unless the operator says a proxy sets it
+//!   (`--trust-forwarded-host`): otherwise any client could name another store.
+//! * An unknown host gets 404 with a JSON error — never the public site, never a store.
+//! * A suspended store's hosts get 503 with a short page; its data is untouched.
+//! * Every resolved response carries `X-Tenant-Schema`.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use app::ssr::{AppState, RequestSite};
+use marketplace::tenancy::{Hostname, Site, TenantStatus};
+
+use crate::error::ApiError;
+
+pub const SCHEMA_HEADER: &str = "x-tenant-schema";
+
+/// What the layer needs: the application state, and whether `X-Forwarded-Host` may be
+/// believed (set once at start-up).
+#[derive(Clone)]
+pub struct LayerState {
+    pub app: AppState,
+    pub trust_forwarded_host: bool,
+}
+
+pub async fn resolve(State(layer): State<LayerState>, mut request: Request, next: Next) -> Response {
+    let LayerState { app: state, trust_forwarded_host: trust_forwarded } = layer;
+    let raw_host = request_host(&request, trust_forwarded);
+    let Some(raw_host) = raw_host else {
+        return ApiError::new(StatusCode::BAD_REQUEST, "The request has no Host header.").into_response();
+    };
+    let Some(hostname) = Hostname::from_host_header(&raw_host) else {
+        return ApiError::not_found(format!("No store is served at {}.", raw_host.escape_debug())).into_response();
+    };
+
+    let started = Instant::now();
+    let resolution = match state.resolver.resolve(&hostname).await {
+        Ok(resolution) => resolution,
+        Err(err) => return ApiError::from(err).into_response(),
+    };
+    let lookup_time = started.elapsed();
+    let Some(site) = resolution.site else {
+        return ApiError::not_found(format!("No store is served at {hostname}.")).into_response();
+    };
+    if let Site::Store(tenant) = &site {
+        if tenant.status == TenantStatus::Suspended {
+            return suspended(&tenant.name, tenant.schema_name.as_str());
+        }
+    }
+    let site = RequestSite { host: raw_host, hostname, site, cache_hit: resolution.cache_hit, lookup_time };
+    let schema = HeaderValue::from_str(site.schema_label()).expect("schema names are valid header values");
+    request.extensions_mut().insert(site);
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(SCHEMA_HEADER, schema);
+    response
+}
+
+/// The host the client asked for, as sent (port included).
+fn request_host(request: &Request, trust_forwarded: bool) -> Option<String> {
+    let headers = request.headers();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let forwarded = trust_forwarded
+        .then(|| header("x-forwarded-host").and_then(|h| h.split(',').next()).map(str::trim))
+        .flatten();
+    forwarded
+        .or_else(|| header(HOST.as_str()))
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .map(str::to_owned)
+}
+
+fn suspended(name: &str, schema: &str) -> Response {
+    let name = escape_html(name);
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{name} is taking a break</title></head>\
+         <body style=\"font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem\">\
+         <h1>{name} is taking a break</h1>\
+         <p>This store is closed for the moment. Your orders and account are safe; please come back later.</p>\
+         </body></html>"
+    );
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response();
+    response.headers_mut().insert(SCHEMA_HEADER, HeaderValue::from_str(schema).expect("valid schema"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert("retry-after", HeaderValue::from_static("3600"));
+    response
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,177 @@
+//! A store's own user accounts: its staff (who may use the store admin) and its
+//! customers. Accounts belong to one store's schema; the same email may hold separate
+//! accounts in two stores, and nothing in one store knows of the other's.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::email::Email;
+use crate::password::{self, Password};
+use crate::tenancy::TenantTx;
+use crate::{Error, Result};
+
+/// A login name: 1–150 of letters, digits and `_ . @ + -` (Django's rule).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let raw = raw.trim();
+        let ok = !raw.is_empty()
+            && raw.len() <= 150
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || "_.@+-".contains(c));
+        if !ok {
+            return Err(Error::invalid(
+                "username",
+                "Use 1 to 150 letters, digits and the characters _ . @ + -",
+            ));
+        }
+        Ok(Username(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub is_active: bool,
+    pub last_login: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What kind of account to create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Customer,
+    Staff,
+    Superuser,
+}
+
+/// A validated new account.
+pub struct NewUser {
+    pub username: Username,
+    pub email: Email,
+    pub full_name: String,
+    pub password: Password,
+    pub role: Role,
+}
+
+macro_rules! user_sql {
+    ($head:literal, $tail:literal) => {
+        concat!(
+            $head,
+            " id, username, email, full_name, is_staff, is_superuser, is_active, last_login, created_at ",
+            $tail
+        )
+    };
+}
+
+/// Creates an account. A taken username is a [`Error::Conflict`].
+pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
+    let username = new.username.clone();
+    let hash = password::hash_blocking(new.password).await;
+    sqlx::query_as(user_sql!(
+        "insert into users (username, email, full_name, password_hash, is_staff, is_superuser) \
+         values ($1, $2, $3, $4, $5, $6) returning",
+        ""
+    ))
+    .bind(new.username.as_str())
+    .bind(new.email.as_str())
+    .bind(new.full_name.trim())
+    .bind(hash)
+    .bind(new.role != Role::Customer)
+    .bind(new.role == Role::Superuser)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(Error::on_unique("users_username_key", move || {
+        format!("The username '{}' is already taken in this store.", username.as_str())
+    }))
+}
+
+pub async fn count(tx: &mut TenantTx) -> Result<i64> {
+    Ok(sqlx::query_scalar("select count(*) from users").fetch_one(tx.conn()).await?)
+}
+
+pub async fn list(tx: &mut TenantTx) -> Result<Vec<User>> {
+    Ok(sqlx::query_as(user_sql!("select", "from users order by id")).fetch_all(tx.conn()).await?)
+}
+
+pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<User>> {
+    Ok(sqlx::query_as(user_sql!("select", "from users where id = $1"))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
+pub async fn find_by_username(tx: &mut TenantTx, username: &str) -> Result<Option<User>> {
+    Ok(sqlx::query_as(user_sql!("select", "from users where username = $1"))
+        .bind(username)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
+/// Checks a username and password. `None` for an unknown user, a wrong password or an
+/// inactive account alike; the time taken does not tell which.
+pub async fn authenticate(tx: &mut TenantTx, username: &str, candidate: &str) -> Result<Option<User>> {
+    let row: Option<(i64, String, bool)> =
+        sqlx::query_as("select id, password_hash, is_active from users where username = $1")
+            .bind(username.trim())
+            .fetch_optional(tx.conn())
+            .await?;
+    let (id, hash, active) = match row {
+        Some(row) => row,
+        None => (0, password::decoy_hash().to_owned(), false),
+    };
+    let matches = password::verify_blocking(candidate.to_owned(), hash).await;
+    if !(matches && active) {
+        return Ok(None);
+    }
+    Ok(sqlx::query_as(user_sql!("update users set last_login = now() where id = $1 returning", ""))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
+pub async fn set_active(tx: &mut TenantTx, id: i64, active: bool) -> Result<User> {
+    sqlx::query_as(user_sql!("update users set is_active = $2, updated_at = now() where id = $1 returning", ""))
+        .bind(id)
+        .bind(active)
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| Error::not_found("user"))
+}
+
+pub async fn set_password(tx: &mut TenantTx, id: i64, new_password: Password) -> Result<()> {
+    let hash = password::hash_blocking(new_password).await;
+    let updated = sqlx::query("update users set password_hash = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(tx.conn())
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::not_found("user"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(Username::parse("admin").is_ok());
+        assert!(Username::parse("a.b+c@d-e_f").is_ok());
+        for bad in ["", "with space", "semi;colon", "ünï", &"u".repeat(151)] {
+            assert_eq!(Username::parse(bad).unwrap_err().field(), Some("username"), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The marketplace core: everything a store platform knows, with no web framework in it.
+//!
+//! * [`tenancy`] — stores (tenants), their domains, schema names, host resolution,
+//!   provisioning, per-schema migrations and the tenant-scoped transaction every store
+//!   query runs on. This is what django-tenants provides to the Django demo.
+//! * [`catalog`], [`orders`], [`accounts`] — one module per resource of a store, each
+//!   owning its SQL and row types. They only accept a [`tenancy::TenantTx`], so a store
+//!   query cannot run outside a store's schema.
+//! * [`platform`] — platform staff, stored in the shared `public` schema.
+//! * [`seed`] — the demo data of the original Django project.
+//!
+//! All SQL of the project lives in this crate.
+
+pub mod accounts;
+pub mod catalog;
+pub mod db;
+pub mod email;
+mod error;
+pub mod orders;
+pub mod password;
+pub mod platform;
+pub mod seed;
+pub mod settings;
+pub mod tenancy;
+
+pub use error::{Error, Result};

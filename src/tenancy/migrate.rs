@@ -1,0 +1,251 @@
+//! Per-schema migrations (django-tenants' `migrate_schemas`).
+//!
+//! Two sets of SQL files are compiled into the binary: `migrations/public` for the shared
+//! registry and `migrations/tenant` for every store. Each schema records what it has
+//! applied in its own table — `public.shared_migrations` for the public schema,
+//! `<store>.schema_migrations` in each store — with a checksum of the file, so an applied
+//! migration that was edited afterwards is refused rather than silently diverging.
+//!
+//! A schema is migrated in one transaction under a per-schema advisory lock: it ends up
+//! fully migrated or exactly as it was. Stores are independent, so [`migrate_tenants`]
+//! runs several at once and reports each store's outcome; one failure never stops or
+//! undoes the others.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use sqlx::migrate::{Migration, Migrator};
+use sqlx::{PgConnection, PgPool};
+
+use super::names::SchemaName;
+use super::registry;
+use crate::{Error, Result};
+
+static PUBLIC: Migrator = sqlx::migrate!("migrations/public");
+static TENANT: Migrator = sqlx::migrate!("migrations/tenant");
+
+/// Advisory lock namespace for "migrating schema X" (the second key is a hash of X).
+const LOCK_NAMESPACE: i32 = 0x6d6b_7470; // "mktp"
+
+/// An ordered set of migrations for one kind of schema.
+#[derive(Debug, Clone)]
+pub struct MigrationSet {
+    migrations: Cow<'static, [Migration]>,
+}
+
+impl MigrationSet {
+    /// The migrations of the shared `public` schema.
+    pub fn public() -> Self {
+        MigrationSet { migrations: PUBLIC.migrations.clone() }
+    }
+
+    /// The migrations of every store's schema.
+    pub fn tenant() -> Self {
+        MigrationSet { migrations: TENANT.migrations.clone() }
+    }
+
+    /// A set built from explicit `(version, description, sql)` steps, for tests and tools.
+    pub fn from_steps(steps: &[(i64, &str, &str)]) -> Self {
+        let migrations = steps
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Owned(description.to_string()),
+                    sqlx::migrate::MigrationType::Simple,
+                    Cow::Owned(sql.to_string()),
+                    false,
+                )
+            })
+            .collect::<Vec<_>>();
+        MigrationSet { migrations: Cow::Owned(migrations) }
+    }
+
+    /// The newest version in the set (0 when empty).
+    pub fn latest(&self) -> i64 {
+        self.migrations.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.migrations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.migrations.is_empty()
+    }
+}
+
+/// Which bookkeeping table a schema keeps its history in.
+enum Ledger<'a> {
+    Public,
+    Tenant(&'a SchemaName),
+}
+
+impl Ledger<'_> {
+    fn table(&self) -> String {
+        match self {
+            Ledger::Public => "public.shared_migrations".to_owned(),
+            Ledger::Tenant(schema) => format!("{}.schema_migrations", schema.quoted()),
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Ledger::Public => "public",
+            Ledger::Tenant(schema) => schema.as_str(),
+        }
+    }
+}
+
+/// Applies what `set` has and `ledger`'s schema lacks, on a connection that is inside a
+/// transaction whose `search_path` is that schema alone. Returns the versions applied.
+async fn apply(conn: &mut PgConnection, ledger: Ledger<'_>, set: &MigrationSet) -> Result<Vec<i64>> {
+    sqlx::query("select pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(LOCK_NAMESPACE)
+        .bind(ledger.name())
+        .execute(&mut *conn)
+        .await?;
+    let table = ledger.table();
+    sqlx::raw_sql(&format!(
+        "create table if not exists {table} (
+            version bigint primary key,
+            description text not null,
+            checksum bytea not null,
+            execution_ms bigint not null,
+            applied_at timestamptz not null default now()
+        )"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as(&format!("select version, checksum from {table} order by version"))
+            .fetch_all(&mut *conn)
+            .await?;
+
+    for (version, checksum) in &applied {
+        match set.migrations.iter().find(|m| m.version == *version) {
+            None => {
+                return Err(Error::Migration(format!(
+                    "schema {}: migration {version} is applied but unknown to this build \
+                     (is the database newer than the binary?)",
+                    ledger.name()
+                )))
+            }
+            Some(m) if m.checksum.as_ref() != checksum.as_slice() => {
+                return Err(Error::Migration(format!(
+                    "schema {}: migration {version} ({}) was changed after it was applied; \
+                     add a new migration instead of editing an applied one",
+                    ledger.name(),
+                    m.description
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+
+    let mut newly = Vec::new();
+    let record = format!(
+        "insert into {table} (version, description, checksum, execution_ms) values ($1, $2, $3, $4)"
+    );
+    let mut pending: Vec<&Migration> =
+        set.migrations.iter().filter(|m| !applied.iter().any(|(v, _)| *v == m.version)).collect();
+    pending.sort_by_key(|m| m.version);
+    for migration in pending {
+        let started = Instant::now();
+        sqlx::raw_sql(&migration.sql).execute(&mut *conn).await.map_err(|err| {
+            Error::Migration(format!(
+                "schema {}: migration {} ({}) failed: {err}",
+                ledger.name(),
+                migration.version,
+                migration.description
+            ))
+        })?;
+        let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        sqlx::query(&record)
+            .bind(migration.version)
+            .bind(migration.description.as_ref())
+            .bind(migration.checksum.as_ref())
+            .bind(elapsed)
+            .execute(&mut *conn)
+            .await?;
+        newly.push(migration.version);
+    }
+    Ok(newly)
+}
+
+/// Migrates the shared `public` schema. Returns the versions applied.
+pub async fn migrate_public(pool: &PgPool) -> Result<Vec<i64>> {
+    let mut tx = pool.begin_with("begin; set local search_path to public").await?;
+    let applied = apply(&mut tx, Ledger::Public, &MigrationSet::public()).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// Applies pending migrations to a schema that the caller's transaction has just
+/// created (provisioning). Points the transaction's `search_path` at the schema alone.
+pub(crate) async fn apply_to_new_schema(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    set: &MigrationSet,
+) -> Result<Vec<i64>> {
+    sqlx::raw_sql(&format!("set local search_path to {}", schema.quoted())).execute(&mut *conn).await?;
+    apply(conn, Ledger::Tenant(schema), set).await
+}
+
+/// Migrates one store's schema in its own transaction. Returns the versions applied.
+pub async fn migrate_tenant(pool: &PgPool, schema: &SchemaName, set: &MigrationSet) -> Result<Vec<i64>> {
+    // The store's schema alone: if it were missing, unqualified CREATEs would otherwise
+    // land in the next schema of the path.
+    let mut tx = pool.begin_with(format!("begin; set local search_path to {}", schema.quoted())).await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_catalog.pg_namespace where nspname = $1)")
+            .bind(schema.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+    if !exists {
+        return Err(Error::Migration(format!(
+            "schema {schema} is registered as a store but does not exist in the database"
+        )));
+    }
+    let applied = apply(&mut tx, Ledger::Tenant(schema), set).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// One store's result in a [`migrate_tenants`] run.
+#[derive(Debug)]
+pub struct TenantOutcome {
+    pub schema: SchemaName,
+    pub result: Result<Vec<i64>>,
+    pub elapsed: Duration,
+}
+
+/// Migrates the given stores (all stores when `only` is `None`), at most `jobs` at a
+/// time, calling `on_done` as each finishes. Every store's outcome is returned.
+pub async fn migrate_tenants(
+    pool: &PgPool,
+    set: &MigrationSet,
+    only: Option<&SchemaName>,
+    jobs: usize,
+    mut on_done: impl FnMut(usize, &TenantOutcome),
+) -> Result<Vec<TenantOutcome>> {
+    let schemas: Vec<SchemaName> = match only {
+        Some(schema) => vec![registry::get_by_schema(pool, schema).await?.schema_name],
+        None => registry::list(pool).await?.into_iter().map(|t| t.schema_name).collect(),
+    };
+    let total = schemas.len();
+    let mut outcomes = Vec::with_capacity(total);
+    let mut runs = stream::iter(schemas)
+        .map(|schema| async move {
+            let started = Instant::now();
+            let result = migrate_tenant(pool, &schema, set).await;
+            TenantOutcome { schema, result, elapsed: started.elapsed() }
+        })
+        .buffer_unordered(jobs.max(1));
+    while let Some(outcome) = runs.next().await {
+        on_done(total, &outcome);
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}

@@ -1,0 +1,30 @@
+//! Tenancy: which store a request belongs to, and the schema its queries run in.
+//!
+//! The words are django-tenants' own, so a reader coming from the Django demo finds
+//! their way: a [`Tenant`] is a store with its own PostgreSQL schema ([`SchemaName`]);
+//! a [`Domain`] is a host name that serves it (many per tenant, exactly one primary);
+//! the `public` schema holds what all stores share (`SHARED_APPS` in django-tenants),
+//! each tenant schema holds the store's own tables (`TENANT_APPS`).
+//!
+//! * [`names`] — validated schema and host names; the only values ever rendered into SQL
+//!   as identifiers, and only by this module.
+//! * [`registry`] — the `public.tenants` and `public.domains` tables.
+//! * [`resolver`] — host → tenant, cached in memory, invalidated through `LISTEN/NOTIFY`
+//!   (`TenantMainMiddleware` in django-tenants).
+//! * [`scope`] — [`TenantTx`], the transaction with a transaction-local `search_path` that
+//!   every store query runs on (`connection.set_tenant` in django-tenants, minus its
+//!   pooled-connection leaks).
+//! * [`migrate`] — per-schema migrations with their own bookkeeping (`migrate_schemas`).
+//! * [`provision`] — creating and dropping a store, all or nothing (`create_tenant`).
+
+pub mod migrate;
+pub mod names;
+pub mod provision;
+pub mod registry;
+pub mod resolver;
+pub mod scope;
+
+pub use names::{Hostname, SchemaName};
+pub use registry::{Domain, Tenant, TenantStatus};
+pub use resolver::{Resolution, Resolver, Site};
+pub use scope::TenantTx;

@@ -1,0 +1,110 @@
+//! Creating and dropping stores, all or nothing (django-tenants' `create_tenant` and
+//! `auto_drop_schema`).
+//!
+//! A store is created in one transaction: its registry row, its primary domain, its
+//! schema, every tenant migration and its settings row. PostgreSQL's DDL is
+//! transactional, so any failure along the way — a taken domain, a broken migration, a
+//! crash — leaves no schema, no registry row and no domain behind.
+
+use sqlx::PgPool;
+
+use super::migrate::{self, MigrationSet};
+use super::names::{Hostname, SchemaName};
+use super::registry::{self, Tenant};
+use super::resolver::PublicHosts;
+use super::scope::TenantTx;
+use crate::email::Email;
+use crate::{settings, Error, Result};
+
+/// A validated request to create a store.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub name: String,
+    pub owner_email: Email,
+    pub schema: SchemaName,
+    pub domain: Hostname,
+}
+
+impl NewTenant {
+    /// Validates raw input; the first rule broken is reported with its field.
+    pub fn parse(name: &str, owner_email: &str, schema: &str, domain: &str) -> Result<Self> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("name", "A store needs a name."));
+        }
+        if name.chars().count() > 100 {
+            return Err(Error::invalid("name", "A store name is at most 100 characters."));
+        }
+        Ok(NewTenant {
+            name: name.to_owned(),
+            owner_email: Email::parse(owner_email)?,
+            schema: SchemaName::parse(schema)?,
+            domain: Hostname::parse(domain)?,
+        })
+    }
+}
+
+/// Creates a store with the project's tenant migrations.
+pub async fn create(pool: &PgPool, new: &NewTenant, public_hosts: &PublicHosts) -> Result<Tenant> {
+    create_with(pool, new, public_hosts, &MigrationSet::tenant()).await
+}
+
+/// Creates a store with the given migration set (tests use a set that fails midway).
+pub async fn create_with(
+    pool: &PgPool,
+    new: &NewTenant,
+    public_hosts: &PublicHosts,
+    migrations: &MigrationSet,
+) -> Result<Tenant> {
+    if public_hosts.contains(&new.domain) {
+        return Err(Error::invalid(
+            "domain",
+            format!("'{}' serves the public site and cannot belong to a store.", new.domain),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let tenant_id = registry::insert_tenant(&mut tx, &new.name, &new.schema, new.owner_email.as_str()).await?;
+    registry::add_domain(&mut tx, tenant_id, &new.domain, true).await?;
+
+    // A schema of that name may exist without being a store (left by hand, or a
+    // PostgreSQL schema of another application): never adopt it.
+    sqlx::raw_sql(&format!("create schema {}", new.schema.quoted()))
+        .execute(&mut *tx)
+        .await
+        .map_err(|err| match &err {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("42P06") => Error::Conflict(format!(
+                "A schema named '{}' already exists in the database.",
+                new.schema
+            )),
+            _ => Error::Database(err),
+        })?;
+    migrate::apply_to_new_schema(&mut tx, &new.schema, migrations).await?;
+
+    let mut store = TenantTx::adopt(tx, &new.schema).await?;
+    settings::init(&mut store, &new.name, &new.schema.order_prefix()).await?;
+    store.commit().await?;
+
+    registry::find_by_schema(pool, &new.schema)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("store '{}' right after creating it", new.schema)))
+}
+
+/// Deletes a store: its schema with all its data, its domains and its registry row.
+/// `confirm` must repeat the schema name, so a slip of the hand cannot drop a store.
+pub async fn drop(pool: &PgPool, schema: &SchemaName, confirm: &str) -> Result<()> {
+    if confirm.trim() != schema.as_str() {
+        return Err(Error::invalid("confirm", format!("Type '{schema}' to confirm deleting this store.")));
+    }
+    let mut tx = pool.begin().await?;
+    let deleted = sqlx::query("delete from public.tenants where schema_name = $1")
+        .bind(schema.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(Error::not_found(format!("store '{schema}'")));
+    }
+    sqlx::raw_sql(&format!("drop schema if exists {} cascade", schema.quoted())).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! The shared registry of stores: `public.tenants` and `public.domains`
+//! (django-tenants' `TenantMixin` and `DomainMixin` models).
+//!
+//! Every statement here names its table `public.<name>`: pooled connections run with a
+//! neutral `search_path`, and these rows are the same for every request.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+
+use super::names::{Hostname, SchemaName};
+use crate::{Error, Result};
+
+/// A store. Its data lives in the schema `schema_name`.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Tenant {
+    pub id: i64,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub schema_name: SchemaName,
+    pub owner_email: String,
+    pub status: TenantStatus,
+    /// The primary domain; every store has exactly one (a deferred constraint trigger
+    /// in the database enforces it at commit).
+    #[sqlx(try_from = "String")]
+    pub primary_domain: Hostname,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether a store's hosts serve it. A suspended store keeps its data; its hosts
+/// answer 503 until it is resumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+/// A host name that serves a store.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Domain {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub domain: Hostname,
+    pub tenant_id: i64,
+    pub is_primary: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `select` of a [`Tenant`] row followed by the given clause, as one static string.
+macro_rules! select_tenants {
+    ($tail:literal) => {
+        concat!(
+            "select t.id, t.name, t.schema_name, t.owner_email, t.status, ",
+            "d.domain as primary_domain, t.created_at ",
+            "from public.tenants t join public.domains d on d.tenant_id = t.id and d.is_primary ",
+            $tail
+        )
+    };
+}
+
+/// All stores, oldest first.
+pub async fn list(pool: &PgPool) -> Result<Vec<Tenant>> {
+    Ok(sqlx::query_as(select_tenants!("order by t.id")).fetch_all(pool).await?)
+}
+
+/// How many stores exist.
+pub async fn count(pool: &PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar("select count(*) from public.tenants").fetch_one(pool).await?)
+}
+
+/// The store a host name serves, if any.
+pub async fn find_by_domain(pool: &PgPool, host: &Hostname) -> Result<Option<Tenant>> {
+    Ok(sqlx::query_as(select_tenants!(
+        "where t.id = (select tenant_id from public.domains where domain = $1)"
+    ))
+    .bind(host.as_str())
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The store with this schema, if any.
+pub async fn find_by_schema(pool: &PgPool, schema: &SchemaName) -> Result<Option<Tenant>> {
+    Ok(sqlx::query_as(select_tenants!("where t.schema_name = $1"))
+        .bind(schema.as_str())
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// The store with this schema, or a NotFound error naming it.
+pub async fn get_by_schema(pool: &PgPool, schema: &SchemaName) -> Result<Tenant> {
+    find_by_schema(pool, schema)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("store '{schema}'")))
+}
+
+/// A store's domains, primary first.
+pub async fn domains(pool: &PgPool, tenant_id: i64) -> Result<Vec<Domain>> {
+    Ok(sqlx::query_as(
+        "select id, domain, tenant_id, is_primary, created_at from public.domains \
+         where tenant_id = $1 order by is_primary desc, domain",
+    )
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Inserts the registry row of a new store (part of provisioning's transaction).
+pub(crate) async fn insert_tenant(
+    conn: &mut PgConnection,
+    name: &str,
+    schema: &SchemaName,
+    owner_email: &str,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "insert into public.tenants (name, schema_name, owner_email) values ($1, $2, $3) returning id",
+    )
+    .bind(name)
+    .bind(schema.as_str())
+    .bind(owner_email)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(Error::on_unique("tenants_schema_name_key", || {
+        format!("A store with the schema '{schema}' already exists.")
+    }))
+}
+
+fn domain_taken(domain: &Hostname) -> impl FnOnce() -> String + '_ {
+    move || format!("The domain '{domain}' already serves a store.")
+}
+
+/// Adds a domain to a store. With `is_primary`, it replaces the current primary.
+pub async fn add_domain(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    domain: &Hostname,
+    is_primary: bool,
+) -> Result<Domain> {
+    if is_primary {
+        sqlx::query("update public.domains set is_primary = false, updated_at = now() where tenant_id = $1 and is_primary")
+            .bind(tenant_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query_as(
+        "insert into public.domains (domain, tenant_id, is_primary) values ($1, $2, $3) \
+         returning id, domain, tenant_id, is_primary, created_at",
+    )
+    .bind(domain.as_str())
+    .bind(tenant_id)
+    .bind(is_primary)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(Error::on_unique("domains_domain_key", domain_taken(domain)))
+}
+
+/// Makes `domain` (already one of the store's) its primary domain.
+pub async fn set_primary(conn: &mut PgConnection, tenant_id: i64, domain: &Hostname) -> Result<()> {
+    let exists: bool = sqlx::query_scalar(
+        "select exists(select 1 from public.domains where tenant_id = $1 and domain = $2)",
+    )
+    .bind(tenant_id)
+    .bind(domain.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    if !exists {
+        return Err(Error::not_found(format!("domain '{domain}' of this store")));
+    }
+    sqlx::query(
+        "update public.domains set is_primary = (domain = $2), updated_at = now() \
+         where tenant_id = $1 and is_primary <> (domain = $2)",
+    )
+    .bind(tenant_id)
+    .bind(domain.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes a domain that is not the store's primary one.
+pub async fn remove_domain(conn: &mut PgConnection, tenant_id: i64, domain: &Hostname) -> Result<()> {
+    let is_primary: Option<bool> = sqlx::query_scalar(
+        "select is_primary from public.domains where tenant_id = $1 and domain = $2 for update",
+    )
+    .bind(tenant_id)
+    .bind(domain.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match is_primary {
+        None => Err(Error::not_found(format!("domain '{domain}' of this store"))),
+        Some(true) => Err(Error::Rejected(format!(
+            "'{domain}' is the primary domain; make another domain primary first."
+        ))),
+        Some(false) => {
+            sqlx::query("delete from public.domains where tenant_id = $1 and domain = $2")
+                .bind(tenant_id)
+                .bind(domain.as_str())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Suspends or resumes a store.
+pub async fn set_status(pool: &PgPool, tenant_id: i64, status: TenantStatus) -> Result<()> {
+    let updated = sqlx::query("update public.tenants set status = $2, updated_at = now() where id = $1")
+        .bind(tenant_id)
+        .bind(status)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    if updated == 0 {
+        return Err(Error::not_found("store"));
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! Host → store resolution, cached (django-tenants' `TenantMainMiddleware`).
+//!
+//! A request's host is looked up once in `public.domains`; the answer — a store, the
+//! public site, or nobody — is cached in memory. Every change to `public.tenants` or
+//! `public.domains` fires `NOTIFY marketplace_tenancy` from a trigger, whichever process
+//! made it (the CLI, another server); [`Resolver::spawn_listener`] clears the cache when
+//! one arrives, and also whenever its listening connection was lost (a notification may
+//! have been missed). A lookup that raced with an invalidation is not cached: each
+//! lookup remembers the cache generation it started in.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+
+use super::names::Hostname;
+use super::registry::{self, Tenant};
+use crate::{Error, Result};
+
+/// The `NOTIFY` channel the registry's triggers signal on.
+pub const CHANNEL: &str = "marketplace_tenancy";
+
+/// Entries kept before the cache starts over; bounds memory under junk `Host` headers.
+const CAPACITY: usize = 10_000;
+
+/// What a host serves.
+#[derive(Debug, Clone)]
+pub enum Site {
+    /// The platform's own site on the `public` schema (`localhost`, `127.0.0.1`, …).
+    Public,
+    /// A store.
+    Store(Arc<Tenant>),
+}
+
+/// The outcome of resolving one host.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// `None` for a host no store is served at.
+    pub site: Option<Site>,
+    /// Whether the answer came from the in-memory cache.
+    pub cache_hit: bool,
+}
+
+/// The hosts that serve the public site rather than a store. No store may claim them.
+#[derive(Debug, Clone)]
+pub struct PublicHosts(Vec<Hostname>);
+
+impl PublicHosts {
+    /// Parses a comma-separated list, e.g. `localhost,127.0.0.1`.
+    pub fn parse(list: &str) -> Result<Self> {
+        let hosts = list
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                Hostname::from_host_header(h)
+                    .ok_or_else(|| Error::invalid("public_hosts", format!("'{h}' is not a host name")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PublicHosts(hosts))
+    }
+
+    pub fn contains(&self, host: &Hostname) -> bool {
+        self.0.contains(host)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Hostname> {
+        self.0.iter()
+    }
+}
+
+impl Default for PublicHosts {
+    fn default() -> Self {
+        PublicHosts::parse("localhost,127.0.0.1").expect("default public hosts are valid")
+    }
+}
+
+/// The resolver shared by all requests of a server.
+pub struct Resolver {
+    pool: PgPool,
+    public_hosts: PublicHosts,
+    cache: RwLock<HashMap<Hostname, Option<Arc<Tenant>>>>,
+    generation: AtomicU64,
+    listening: AtomicBool,
+}
+
+impl Resolver {
+    pub fn new(pool: PgPool, public_hosts: PublicHosts) -> Self {
+        Resolver {
+            pool,
+            public_hosts,
+            cache: RwLock::default(),
+            generation: AtomicU64::new(0),
+            listening: AtomicBool::new(false),
+        }
+    }
+
+    pub fn public_hosts(&self) -> &PublicHosts {
+        &self.public_hosts
+    }
+
+    /// Resolves a host, from the cache when possible.
+    pub async fn resolve(&self, host: &Hostname) -> Result<Resolution> {
+        if self.public_hosts.contains(host) {
+            return Ok(Resolution { site: Some(Site::Public), cache_hit: true });
+        }
+        let cached = self.cache.read().expect("resolver cache lock poisoned").get(host).cloned();
+        if let Some(entry) = cached {
+            return Ok(Resolution { site: entry.map(Site::Store), cache_hit: true });
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let found = registry::find_by_domain(&self.pool, host).await?.map(Arc::new);
+        {
+            let mut cache = self.cache.write().expect("resolver cache lock poisoned");
+            if self.generation.load(Ordering::Acquire) == generation {
+                if cache.len() >= CAPACITY {
+                    cache.clear();
+                }
+                cache.insert(host.clone(), found.clone());
+            }
+        }
+        Ok(Resolution { site: found.map(Site::Store), cache_hit: false })
+    }
+
+    /// Forgets every cached answer.
+    pub fn invalidate(&self) {
+        let mut cache = self.cache.write().expect("resolver cache lock poisoned");
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        cache.clear();
+    }
+
+    /// Number of cached hosts (for diagnostics and tests).
+    pub fn cached(&self) -> usize {
+        self.cache.read().expect("resolver cache lock poisoned").len()
+    }
+
+    /// Whether the change listener is connected (changes made elsewhere are heard).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
+    }
+
+    /// Listens for registry changes and invalidates the cache on each. Runs until the
+    /// returned task is aborted; reconnects by itself.
+    pub fn spawn_listener(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let resolver = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                if let Err(err) = resolver.listen().await {
+                    tracing::warn!(error = %err, "tenancy listener failed; retrying");
+                }
+                resolver.listening.store(false, Ordering::Release);
+                resolver.invalidate();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        })
+    }
+
+    async fn listen(&self) -> Result<()> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        // Anything cached before the listener was up may be stale.
+        self.invalidate();
+        self.listening.store(true, Ordering::Release);
+        loop {
+            match listener.try_recv().await? {
+                Some(_) => self.invalidate(),
+                // The connection was lost and re-established: notifications may be missing.
+                None => self.invalidate(),
+            }
+        }
+    }
+}

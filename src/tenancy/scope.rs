@@ -1,0 +1,96 @@
+//! The tenant-scoped transaction, [`TenantTx`]: the only handle store queries run on.
+//!
+//! django-tenants switches schemas with a session-level `SET search_path` on a shared
+//! connection; when that connection is pooled, one store's path can outlive the request
+//! and serve the next store's request (django-tenants #545, #732, #1262). Here the path
+//! is set with `SET LOCAL` inside the transaction, so PostgreSQL itself discards it at
+//! `COMMIT` or `ROLLBACK`. If a handle is dropped early (an error, a cancelled request)
+//! sqlx rolls the transaction back before the connection is reused, and outside a
+//! transaction pooled connections have a neutral `search_path` ([`crate::db`]).
+//!
+//! `BEGIN` and `SET LOCAL` travel in one simple-protocol message, so entering a store
+//! costs one round trip; the statements that follow are prepared once per connection
+//! and shared by every store (PostgreSQL re-plans a prepared statement when the
+//! `search_path` it was planned under changes).
+
+use std::time::{Duration, Instant};
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+use super::names::SchemaName;
+use crate::Result;
+
+/// A transaction inside one store's schema. Commit it to keep its writes; drop it to
+/// roll them back.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    schema: SchemaName,
+    /// How long `BEGIN; SET LOCAL search_path` took (shown on the request-flow page).
+    switch_time: Duration,
+}
+
+impl TenantTx {
+    /// Opens a read-write transaction in `schema`.
+    pub async fn begin(pool: &PgPool, schema: &SchemaName) -> Result<Self> {
+        Self::begin_as(pool, schema, "begin").await
+    }
+
+    /// Opens a read-only transaction in `schema`: any write in it fails in PostgreSQL.
+    pub async fn begin_read_only(pool: &PgPool, schema: &SchemaName) -> Result<Self> {
+        Self::begin_as(pool, schema, "begin read only").await
+    }
+
+    async fn begin_as(pool: &PgPool, schema: &SchemaName, begin: &str) -> Result<Self> {
+        let started = Instant::now();
+        let statement = format!("{begin}; set local search_path to {}", schema.request_search_path());
+        let tx = pool.begin_with(statement).await?;
+        Ok(TenantTx { tx, schema: schema.clone(), switch_time: started.elapsed() })
+    }
+
+    /// Wraps a transaction that provisioning has already pointed at `schema`.
+    pub(crate) async fn adopt(mut tx: Transaction<'static, Postgres>, schema: &SchemaName) -> Result<Self> {
+        let started = Instant::now();
+        let statement = format!("set local search_path to {}", schema.request_search_path());
+        sqlx::raw_sql(&statement).execute(&mut *tx).await?;
+        Ok(TenantTx { tx, schema: schema.clone(), switch_time: started.elapsed() })
+    }
+
+    pub fn schema(&self) -> &SchemaName {
+        &self.schema
+    }
+
+    /// The time spent entering the schema.
+    pub fn switch_time(&self) -> Duration {
+        self.switch_time
+    }
+
+    /// The SQL that entered the schema, as PostgreSQL received it.
+    pub fn switch_statement(&self) -> String {
+        format!("SET LOCAL search_path TO {}", self.schema.request_search_path())
+    }
+
+    /// The connection, for the core's resource modules only.
+    pub(crate) fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// The `search_path` PostgreSQL reports inside this transaction.
+    pub async fn search_path(&mut self) -> Result<String> {
+        Ok(sqlx::query_scalar("select current_setting('search_path')").fetch_one(self.conn()).await?)
+    }
+
+    /// The first schema of the effective search path (`current_schema()`).
+    pub async fn current_schema(&mut self) -> Result<String> {
+        Ok(sqlx::query_scalar("select current_schema()::text").fetch_one(self.conn()).await?)
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
