@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::email::Email;
 use crate::password::{self, Password};
 use crate::tenancy::TenantTx;
-use crate::{Error, Result};
+use crate::{throttle, Error, Result};
 
 /// A login name: 1–150 of letters, digits and `_ . @ + -` (Django's rule).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,6 +116,40 @@ pub async fn find_by_username(tx: &mut TenantTx, username: &str) -> Result<Optio
         .bind(username)
         .fetch_optional(tx.conn())
         .await?)
+}
+
+/// Who may log in through a given door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// The storefront: any active account.
+    Storefront,
+    /// The store admin: active staff only.
+    Admin,
+}
+
+/// Logs in with throttling: wrong credentials count against the username, and after
+/// [`throttle::MAX_FAILURES`] in a row it is refused for a while even with the right
+/// password.
+/// Every refusal reads the same, whatever its reason, except the lockout.
+pub async fn login(tx: &mut TenantTx, username: &str, candidate: &str, door: Door) -> Result<User> {
+    let username = username.trim();
+    throttle::STORE.check(tx.conn(), username).await?;
+    let user = authenticate(tx, username, candidate)
+        .await?
+        .filter(|u| door == Door::Storefront || u.is_staff);
+    match user {
+        Some(user) => {
+            throttle::STORE.clear(tx.conn(), username).await?;
+            Ok(user)
+        }
+        None => {
+            throttle::STORE.record_failure(tx.conn(), username).await?;
+            Err(Error::Rejected(match door {
+                Door::Storefront => "The email or password is incorrect.".into(),
+                Door::Admin => "The username or password is incorrect, or the account is not staff.".into(),
+            }))
+        }
+    }
 }
 
 /// Checks a username and password. `None` for an unknown user, a wrong password or an

@@ -113,9 +113,12 @@ macro_rules! product_sql {
     };
 }
 
+/// The statement of [`list`], public so the request-flow page can show the SQL that ran.
+pub const LIST_SQL: &str = product_sql!("select", "from products order by id");
+
 /// Every product, oldest first.
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<Product>> {
-    Ok(sqlx::query_as(product_sql!("select", "from products order by id")).fetch_all(tx.conn()).await?)
+    Ok(sqlx::query_as(LIST_SQL).fetch_all(tx.conn()).await?)
 }
 
 /// The products on sale, oldest first.

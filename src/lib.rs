@@ -12,6 +12,7 @@
 //! All SQL of the project lives in this crate.
 
 pub mod accounts;
+pub mod cart;
 pub mod catalog;
 pub mod db;
 pub mod email;
@@ -20,7 +21,9 @@ pub mod orders;
 pub mod password;
 pub mod platform;
 pub mod seed;
+pub mod sessions;
 pub mod settings;
+pub mod throttle;
 pub mod tenancy;
 
 pub use error::{Error, Result};

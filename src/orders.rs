@@ -99,6 +99,8 @@ pub struct Checkout {
     pub lines: Vec<LineRequest>,
     /// A token the checkout form carries; the same token never places two orders.
     pub idempotency_key: Option<String>,
+    /// The session placing the order (lets a guest see the confirmation).
+    pub session_id: Option<i64>,
 }
 
 macro_rules! order_sql {
@@ -111,9 +113,12 @@ macro_rules! order_sql {
     };
 }
 
+/// The statement of [`list`], public so the request-flow page can show the SQL that ran.
+pub const LIST_SQL: &str = order_sql!("select", "from orders order by id");
+
 /// Every order, oldest first.
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<Order>> {
-    Ok(sqlx::query_as(order_sql!("select", "from orders order by id")).fetch_all(tx.conn()).await?)
+    Ok(sqlx::query_as(LIST_SQL).fetch_all(tx.conn()).await?)
 }
 
 /// Orders with the given status, newest first (all when `None`).
@@ -151,6 +156,36 @@ pub async fn find_by_number(tx: &mut TenantTx, number: &str) -> Result<Option<Or
         .bind(number)
         .fetch_optional(tx.conn())
         .await?)
+}
+
+/// An order as its buyer may see it: placed by this session or by this customer.
+/// Anyone else gets `None`, exactly as for an order that does not exist.
+pub async fn find_for_buyer(
+    tx: &mut TenantTx,
+    number: &str,
+    session_id: Option<i64>,
+    customer_id: Option<i64>,
+) -> Result<Option<Order>> {
+    Ok(sqlx::query_as(order_sql!(
+        "select",
+        "from orders where order_number = $1 \
+         and ((session_id is not null and session_id = $2) or (customer_id is not null and customer_id = $3))"
+    ))
+    .bind(number)
+    .bind(session_id)
+    .bind(customer_id)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Gives a customer the orders they placed as a guest in this session (at login).
+pub async fn adopt_guest_orders(tx: &mut TenantTx, session_id: i64, customer_id: i64) -> Result<u64> {
+    Ok(sqlx::query("update orders set customer_id = $2, updated_at = now() where session_id = $1 and customer_id is null")
+        .bind(session_id)
+        .bind(customer_id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected())
 }
 
 pub async fn lines(tx: &mut TenantTx, order_id: i64) -> Result<Vec<OrderLine>> {
@@ -223,8 +258,8 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Order> {
     }
     let total: Decimal = priced.iter().map(OrderLine::line_total).sum();
     let order: Order = sqlx::query_as(order_sql!(
-        "insert into orders (order_number, customer_id, customer_name, email, address, total, idempotency_key) \
-         select s.order_prefix || lpad(nextval('order_number_seq')::text, 3, '0'), $1, $2, $3, $4, $5, $6 \
+        "insert into orders (order_number, customer_id, customer_name, email, address, total, idempotency_key, session_id) \
+         select s.order_prefix || lpad(nextval('order_number_seq')::text, 3, '0'), $1, $2, $3, $4, $5, $6, $7 \
          from store_settings s returning",
         ""
     ))
@@ -234,6 +269,7 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Order> {
     .bind(&checkout.address)
     .bind(total)
     .bind(&checkout.idempotency_key)
+    .bind(checkout.session_id)
     .fetch_one(tx.conn())
     .await?;
     sqlx::query(

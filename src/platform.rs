@@ -1,14 +1,17 @@
 //! Platform staff: the people who manage stores from the public host. Stored in the
-//! shared `public` schema, unrelated to any store's own users.
+//! shared `public` schema, unrelated to any store's own users; their sessions live in
+//! `public.platform_sessions`, so no store session means anything here.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::accounts::Username;
 use crate::email::Email;
-use crate::password::{self, Password};
-use crate::{Error, Result};
+use crate::password::{self, random_token, Password};
+use crate::tenancy::{registry, Tenant, TenantTx};
+use crate::{catalog, orders, throttle, Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct PlatformUser {
@@ -40,7 +43,7 @@ pub async fn count(pool: &PgPool) -> Result<i64> {
     Ok(sqlx::query_scalar("select count(*) from public.platform_users").fetch_one(pool).await?)
 }
 
-/// Checks credentials; `None` for any failure, in constant-ish time.
+/// Checks credentials; `None` for any failure, taking the same time either way.
 pub async fn authenticate(pool: &PgPool, username: &str, candidate: &str) -> Result<Option<PlatformUser>> {
     let row: Option<(i64, String, bool)> =
         sqlx::query_as("select id, password_hash, is_active from public.platform_users where username = $1")
@@ -61,4 +64,78 @@ pub async fn authenticate(pool: &PgPool, username: &str, candidate: &str) -> Res
     .bind(id)
     .fetch_optional(pool)
     .await?)
+}
+
+/// Logs in with the same throttling as store logins.
+pub async fn login(pool: &PgPool, username: &str, candidate: &str) -> Result<PlatformUser> {
+    let username = username.trim();
+    // Each step borrows a connection only for itself: a pool of one must not deadlock.
+    throttle::PLATFORM.check(&mut *pool.acquire().await?, username).await?;
+    match authenticate(pool, username, candidate).await? {
+        Some(user) => {
+            throttle::PLATFORM.clear(&mut *pool.acquire().await?, username).await?;
+            Ok(user)
+        }
+        None => {
+            throttle::PLATFORM.record_failure(&mut *pool.acquire().await?, username).await?;
+            Err(Error::Rejected("The username or password is incorrect.".into()))
+        }
+    }
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Starts a platform session; returns the token for the cookie (shown once).
+pub async fn start_session(pool: &PgPool, user_id: i64) -> Result<String> {
+    let token = random_token(43);
+    sqlx::query("insert into public.platform_sessions (token_hash, platform_user_id, expires_at) values ($1, $2, $3)")
+        .bind(digest(&token))
+        .bind(user_id)
+        .bind(Utc::now() + Duration::hours(12))
+        .execute(pool)
+        .await?;
+    Ok(token)
+}
+
+/// The active platform user a session token belongs to.
+pub async fn session_user(pool: &PgPool, token: &str) -> Result<Option<PlatformUser>> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    Ok(sqlx::query_as(
+        "select u.id, u.username, u.email, u.is_active, u.last_login, u.created_at \
+         from public.platform_sessions s join public.platform_users u on u.id = s.platform_user_id \
+         where s.token_hash = $1 and s.expires_at > now() and u.is_active",
+    )
+    .bind(digest(token))
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn end_session(pool: &PgPool, token: &str) -> Result<()> {
+    sqlx::query("delete from public.platform_sessions where token_hash = $1").bind(digest(token)).execute(pool).await?;
+    Ok(())
+}
+
+/// A store as the platform admin lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreSummary {
+    pub tenant: Tenant,
+    pub products: i64,
+    pub orders: i64,
+}
+
+/// Every store with its product and order counts, each read in its own schema.
+pub async fn store_summaries(pool: &PgPool) -> Result<Vec<StoreSummary>> {
+    let mut summaries = Vec::new();
+    for tenant in registry::list(pool).await? {
+        let mut tx = TenantTx::begin_read_only(pool, &tenant.schema_name).await?;
+        let products = catalog::count(&mut tx).await?;
+        let orders = orders::count(&mut tx).await?;
+        tx.commit().await?;
+        summaries.push(StoreSummary { tenant, products, orders });
+    }
+    Ok(summaries)
 }

@@ -150,6 +150,7 @@ async fn seed_store(
                 address: "1 Demo Street, Sampletown".into(),
                 lines: product_ids.iter().map(|&product_id| LineRequest { product_id, quantity: 1 }).collect(),
                 idempotency_key: None,
+                session_id: None,
             },
         )
         .await?;

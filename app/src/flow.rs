@@ -1,55 +1,237 @@
-//! How a request found its store: the facts behind the `/request-flow/` JSON route.
-//! The route and any page showing the flow take them from here, so both always agree.
+//! How a request finds its store and its schema, measured: the stage model behind the
+//! `/request-flow/` JSON route and the `/flow` page. Both take their facts from the same
+//! server code ([`trace`]), so they always agree; the JSON keeps the seed's five steps
+//! ([`steps`]), the page draws every stage.
+//!
+//! Durations are real: the tenant layer marks the moments it passes
+//! ([`crate::ssr::LayerMarks`]), and the rest is timed around the real calls — entering
+//! the store's transaction, the core call behind `/data/`, the commit.
+
+pub mod page;
+#[cfg(feature = "ssr")]
+mod trace;
+
+#[cfg(feature = "ssr")]
+pub use trace::{compare, replay, stores, trace};
 
 use serde::{Deserialize, Serialize};
 
-/// One stage of a request's path through the tenant machinery.
+/// A step as the seed's `/request-flow/` JSON shows it, plus when it started and how long
+/// it took (microseconds after the request was received).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowStep {
     pub step: u32,
     pub action: String,
     pub details: String,
+    pub started_us: u64,
+    pub duration_us: u64,
 }
 
-#[cfg(feature = "ssr")]
-pub use server::*;
+/// The stages a request can pass, in the order it passes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    Received,
+    Middleware,
+    Lookup,
+    TenantFound,
+    PublicHost,
+    NoStore,
+    SchemaSwitch,
+    Query,
+    Response,
+}
 
-#[cfg(feature = "ssr")]
-mod server {
-    use super::FlowStep;
-    use crate::ssr::RequestSite;
-
-    fn step(step: u32, action: &str, details: String) -> FlowStep {
-        FlowStep { step, action: action.to_owned(), details }
-    }
-
-    /// The five stages the original demo describes, filled in with this request's host,
-    /// path, store and schema.
-    pub fn steps(site: &RequestSite, path: &str) -> Vec<FlowStep> {
-        let host = &site.host;
-        let mut steps = vec![
-            step(1, "Request Received", format!("Domain: {host}, Path: {path}")),
-            step(2, "TenantMainMiddleware Processing", "Middleware extracts domain from request".to_owned()),
-            step(3, "Domain Lookup", format!("Query: SELECT tenant_id FROM domains WHERE domain='{host}'")),
-        ];
-        match site.tenant() {
-            Some(tenant) => {
-                steps.push(step(
-                    4,
-                    "Tenant Found",
-                    format!("Tenant: {}, Schema: {}", tenant.name, tenant.schema_name),
-                ));
-                steps.push(step(
-                    5,
-                    "Schema Switch",
-                    format!("PostgreSQL: SET search_path TO {}, public;", tenant.schema_name),
-                ));
-            }
-            None => {
-                steps.push(step(4, "Public Host", format!("{} serves the platform, not a store", site.hostname)));
-                steps.push(step(5, "Schema Switch", "PostgreSQL: SET search_path TO public;".to_owned()));
-            }
+impl StageKind {
+    /// The seed's name for the stage (the JSON `action`).
+    pub fn action(self) -> &'static str {
+        match self {
+            StageKind::Received => "Request Received",
+            StageKind::Middleware => "TenantMainMiddleware Processing",
+            StageKind::Lookup => "Domain Lookup",
+            StageKind::TenantFound => "Tenant Found",
+            StageKind::PublicHost => "Public Host",
+            StageKind::NoStore => "No Store",
+            StageKind::SchemaSwitch => "Schema Switch",
+            StageKind::Query => "Query",
+            StageKind::Response => "Response",
         }
-        steps
     }
+
+    /// The page's name for the stage.
+    pub fn label(self) -> &'static str {
+        match self {
+            StageKind::Middleware => "Tenant middleware",
+            other => other.action(),
+        }
+    }
+
+    /// Whether the seed's JSON describes this stage (it stops at the schema switch).
+    pub fn in_seed(self) -> bool {
+        !matches!(self, StageKind::NoStore | StageKind::Query | StageKind::Response)
+    }
+
+    /// A stable name for markup and tests.
+    pub fn slug(self) -> &'static str {
+        match self {
+            StageKind::Received => "received",
+            StageKind::Middleware => "middleware",
+            StageKind::Lookup => "lookup",
+            StageKind::TenantFound => "tenant_found",
+            StageKind::PublicHost => "public_host",
+            StageKind::NoStore => "no_store",
+            StageKind::SchemaSwitch => "schema_switch",
+            StageKind::Query => "query",
+            StageKind::Response => "response",
+        }
+    }
+}
+
+/// How a stage went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    CacheHit,
+    CacheMiss,
+    /// The stage had nothing to do on this path (no schema switch on the public site).
+    Skipped,
+    /// The path ended here: no store, or a suspended one.
+    Failed,
+}
+
+impl Outcome {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::CacheHit => "hit",
+            Outcome::CacheMiss => "miss",
+            Outcome::Skipped => "skipped",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// A short badge, when the outcome is worth one.
+    pub fn badge(self) -> Option<&'static str> {
+        match self {
+            Outcome::Done => None,
+            Outcome::CacheHit => Some("cache hit"),
+            Outcome::CacheMiss => Some("cache miss"),
+            Outcome::Skipped => Some("skipped"),
+            Outcome::Failed => Some("stopped"),
+        }
+    }
+}
+
+/// One measured stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    /// 1-based position on the path.
+    pub step: u32,
+    pub kind: StageKind,
+    /// The seed's wording (the JSON `details`).
+    pub details: String,
+    /// What happened in this request, in plain words.
+    pub observed: String,
+    pub outcome: Outcome,
+    /// Microseconds from the request's arrival to the start of this stage.
+    pub started_us: u64,
+    pub duration_us: u64,
+    /// The SQL statements this stage ran, as PostgreSQL received them.
+    pub sql: Vec<String>,
+}
+
+/// One request's path, measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowTrace {
+    /// The `Host` as received (`techstore.localhost:8000`).
+    pub host: String,
+    /// The host name that was looked up (`techstore.localhost`).
+    pub hostname: String,
+    /// The store's name; `None` on the public site and for unknown hosts.
+    pub tenant: Option<String>,
+    /// The schema the request worked in (`techstore`, `public`); `None` when no store
+    /// was found.
+    pub schema: Option<String>,
+    pub is_public: bool,
+    /// Whether the resolver answered from its cache.
+    pub cache_hit: bool,
+    /// The `search_path` PostgreSQL reported where the query ran.
+    pub search_path: Option<String>,
+    /// The HTTP status the request ends with.
+    pub status: u16,
+    pub stages: Vec<Stage>,
+    /// Microseconds from the request's arrival to the end of its last stage.
+    pub total_us: u64,
+    /// Whether this is a replay for another host, run on the server (no request was
+    /// sent to that host).
+    pub replayed: bool,
+}
+
+/// The seed's steps of a trace, with their timings: the `/request-flow/` JSON.
+pub fn steps(trace: &FlowTrace) -> Vec<FlowStep> {
+    trace
+        .stages
+        .iter()
+        .filter(|stage| stage.kind.in_seed())
+        .map(|stage| FlowStep {
+            step: stage.step,
+            action: stage.kind.action().to_owned(),
+            details: stage.details.clone(),
+            started_us: stage.started_us,
+            duration_us: stage.duration_us,
+        })
+        .collect()
+}
+
+/// A store that can be chosen on the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreChoice {
+    pub name: String,
+    pub schema: String,
+    /// Its primary domain with the port this visitor uses (`fashion.localhost:8000`).
+    pub host: String,
+}
+
+/// A row as the routing panel lists it: its id and what names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowLabel {
+    pub id: i64,
+    pub label: String,
+}
+
+/// The call behind `/data/`, as it ran in one store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutedStore {
+    pub name: String,
+    pub schema: String,
+    /// The statement that entered the schema.
+    pub switch_sql: String,
+    /// What PostgreSQL reported inside the store's transaction.
+    pub search_path: String,
+    /// The statements of the call, as they ran.
+    pub statements: Vec<String>,
+    pub products: Vec<RowLabel>,
+    pub orders: Vec<RowLabel>,
+    pub switch_us: u64,
+    pub query_us: u64,
+}
+
+/// The same call in two stores, side by side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Routing {
+    pub left: RoutedStore,
+    pub right: RoutedStore,
+}
+
+impl Routing {
+    /// Whether both stores ran the very same statements.
+    pub fn same_sql(&self) -> bool {
+        self.left.statements == self.right.statements
+    }
+}
+
+/// "1 order", "2 products".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

@@ -2,8 +2,10 @@
 //! same resource names as the core. Server functions are thin adapters: resolve the
 //! store (done by the server's tenant layer), open a store transaction, call the core.
 
+pub mod admin;
 pub mod error;
 pub mod flow;
+pub mod forms;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -13,7 +15,14 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::store::catalogue::HomePage;
+use crate::store::account::{LoginPage, LogoutPage, MyOrdersPage, RegisterPage};
+use crate::store::cart::CartPage;
+use crate::store::catalogue::{HomePage, ProductDetailPage};
+use crate::store::checkout::{CheckoutPage, OrderPage};
+use crate::store::StoreActions;
+use crate::admin::platform::{NewStorePage, StoreAdminPage};
+use crate::admin::store::{OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, UsersPage};
+use crate::admin::{AdminActions, AdminHome};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -38,6 +47,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(StoreActions::new());
+    provide_context(AdminActions::new());
     // Runs only in the browser, once the page is interactive: end-to-end tests wait on it.
     Effect::new(move |_| {
         if let Some(body) = document().body() {
@@ -48,11 +59,30 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/marketplace.css"/>
         <Title text="Marketplace"/>
         <Router>
-            <main>
-                <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                </Routes>
-            </main>
+            // Every page renders whole on the server (SsrMode::Async): titles are right
+            // and forms work before (or without) the WebAssembly app.
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/products/:id") view=ProductDetailPage ssr=SsrMode::Async/>
+                <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
+                <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>
+                <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/register") view=RegisterPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/logout") view=LogoutPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/orders") view=MyOrdersPage ssr=SsrMode::Async/>
+                <Route path=path!("/flow") view=flow::page::FlowPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=AdminHome ssr=SsrMode::Async/>
+                <Route path=path!("/admin/products") view=ProductsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/products/new") view=ProductEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/products/:id") view=ProductEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/orders") view=OrdersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/orders/:number") view=OrderAdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/settings") view=SettingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/stores/new") view=NewStorePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/stores/:schema") view=StoreAdminPage ssr=SsrMode::Async/>
+            </Routes>
         </Router>
     }
 }
@@ -66,9 +96,11 @@ fn NotFound() -> impl IntoView {
         }
     }
     view! {
-        <section class="not-found">
-            <h1>"Page not found"</h1>
-            <p><a href="/">"Back to the store"</a></p>
-        </section>
+        <main>
+            <section class="not-found">
+                <h1>"Page not found"</h1>
+                <p><a href="/">"Back to the store"</a></p>
+            </section>
+        </main>
     }
 }

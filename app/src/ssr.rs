@@ -3,12 +3,13 @@
 //! server's tenant layer, read back here with `leptos_axum::extract`).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRef;
 use axum::Extension;
 use leptos::prelude::*;
 use marketplace::tenancy::{Hostname, Resolver, Site, Tenant, TenantTx};
+use marketplace::{cart, sessions};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -33,6 +34,24 @@ pub struct RequestSite {
     pub cache_hit: bool,
     /// Time spent resolving the host.
     pub lookup_time: Duration,
+    /// When the tenant layer reached each point of its work (for the request-flow page).
+    pub marks: LayerMarks,
+}
+
+/// The moments the tenant layer passed for one request, on one monotonic clock, so the
+/// request-flow page can show each stage's real duration and their order.
+#[derive(Clone, Copy, Debug)]
+pub struct LayerMarks {
+    /// The request entered the tenant layer.
+    pub received: Instant,
+    /// The `Host` header was read.
+    pub host_read: Instant,
+    /// It was parsed into a [`Hostname`].
+    pub host_parsed: Instant,
+    /// The resolver answered.
+    pub resolved: Instant,
+    /// The request was handed on to its route.
+    pub admitted: Instant,
 }
 
 impl RequestSite {
@@ -97,4 +116,84 @@ pub async fn read() -> Result<TenantTx, AppError> {
 pub async fn write() -> Result<TenantTx, AppError> {
     let (state, tenant) = store().await?;
     Ok(TenantTx::begin(&state.pool, &tenant.schema_name).await?)
+}
+
+/// The cookie that carries a store session's token. Host-only (no `Domain`), so the
+/// browser sends it to the store's own host alone.
+pub const SESSION_COOKIE: &str = "mkt_session";
+
+/// The value of the request's cookie `name`, if the browser sent one.
+pub async fn cookie(name: &str) -> Option<String> {
+    let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The session token the browser sent, if any.
+pub async fn session_token() -> Option<String> {
+    cookie(SESSION_COOKIE).await
+}
+
+/// The visitor's live session in this store, if their cookie names one.
+pub async fn current_session(tx: &mut TenantTx) -> Result<Option<sessions::Session>, AppError> {
+    match session_token().await {
+        Some(token) => Ok(sessions::find(tx, &token).await?),
+        None => Ok(None),
+    }
+}
+
+/// The visitor's session, started (and its cookie set) when they have none.
+pub async fn session_or_start(tx: &mut TenantTx) -> Result<sessions::Session, AppError> {
+    if let Some(session) = current_session(tx).await? {
+        return Ok(session);
+    }
+    let new = sessions::create(tx, None).await?;
+    set_session_cookie(&new.token);
+    Ok(new.session)
+}
+
+/// Whose cart a session shops with: the customer's once logged in.
+pub fn cart_owner(session: &sessions::Session) -> cart::Owner {
+    match session.user_id {
+        Some(user_id) => cart::Owner::User(user_id),
+        None => cart::Owner::Session(session.id),
+    }
+}
+
+fn cookie_header(value: String) -> Option<http::HeaderValue> {
+    http::HeaderValue::from_str(&value).ok()
+}
+
+/// Hands the browser a session token: HttpOnly, SameSite=Lax, scoped to this host.
+pub fn set_session_cookie(token: &str) {
+    let max_age = sessions::LIFETIME_DAYS * 24 * 3600;
+    if let (Some(response), Some(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        cookie_header(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// Tells the browser to forget its session token.
+pub fn clear_session_cookie() {
+    if let (Some(response), Some(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        cookie_header(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// Sets the HTTP status of the page being rendered (404 for a missing order, …).
+pub fn set_status(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
 }

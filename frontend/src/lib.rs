@@ -1,4 +1,6 @@
 //! The browser entry point: makes the server-rendered page interactive.
+// Leptos view types nest deeply; the request-flow page needs more than the default.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

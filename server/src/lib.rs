@@ -5,6 +5,8 @@
 //! * [`routes`] holds the seed's JSON endpoints, one small router per resource.
 //! * [`cli`] is the command line (`serve`, `migrate-schemas`, `create-tenant`, …).
 
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod error;
 pub mod routes;

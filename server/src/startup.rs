@@ -16,6 +16,7 @@ use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use sqlx::PgPool;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -108,6 +109,8 @@ pub fn router(state: AppState, trust_forwarded_host: bool) -> Router {
             tenant_layer::resolve,
         ))
         .layer(CompressionLayer::new())
+        // A bug that panics in a handler answers 500 instead of dropping the connection.
+        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

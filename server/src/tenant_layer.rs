@@ -7,16 +7,20 @@
 //! * An unknown host gets 404 with a JSON error — never the public site, never a store.
 //! * A suspended store's hosts get 503 with a short page; its data is untouched.
 //! * Every resolved response carries `X-Tenant-Schema`.
+//! * A state-changing request (anything but GET, HEAD, OPTIONS) whose `Origin` — or,
+//!   lacking that, `Referer` — names another origin is refused with 403: a page on one
+//!   store (or anywhere else) cannot post forms into another store. Session cookies are
+//!   also `SameSite=Lax` and host-only; this is the second lock on the same door.
 
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN, REFERER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use app::ssr::{AppState, RequestSite};
+use app::ssr::{AppState, LayerMarks, RequestSite};
 use marketplace::tenancy::{Hostname, Site, TenantStatus};
 
 use crate::error::ApiError;
@@ -32,21 +36,24 @@ pub struct LayerState {
 }
 
 pub async fn resolve(State(layer): State<LayerState>, mut request: Request, next: Next) -> Response {
+    let received = Instant::now();
     let LayerState { app: state, trust_forwarded_host: trust_forwarded } = layer;
     let raw_host = request_host(&request, trust_forwarded);
     let Some(raw_host) = raw_host else {
         return ApiError::new(StatusCode::BAD_REQUEST, "The request has no Host header.").into_response();
     };
+    let host_read = Instant::now();
     let Some(hostname) = Hostname::from_host_header(&raw_host) else {
         return ApiError::not_found(format!("No store is served at {}.", raw_host.escape_debug())).into_response();
     };
 
-    let started = Instant::now();
+    let host_parsed = Instant::now();
     let resolution = match state.resolver.resolve(&hostname).await {
         Ok(resolution) => resolution,
         Err(err) => return ApiError::from(err).into_response(),
     };
-    let lookup_time = started.elapsed();
+    let resolved = Instant::now();
+    let lookup_time = resolved - host_parsed;
     let Some(site) = resolution.site else {
         return ApiError::not_found(format!("No store is served at {hostname}.")).into_response();
     };
@@ -55,7 +62,11 @@ pub async fn resolve(State(layer): State<LayerState>, mut request: Request, next
             return suspended(&tenant.name, tenant.schema_name.as_str());
         }
     }
-    let site = RequestSite { host: raw_host, hostname, site, cache_hit: resolution.cache_hit, lookup_time };
+    if !request.method().is_safe() && !same_origin(&request, &raw_host) {
+        return ApiError::new(StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response();
+    }
+    let marks = LayerMarks { received, host_read, host_parsed, resolved, admitted: Instant::now() };
+    let site = RequestSite { host: raw_host, hostname, site, cache_hit: resolution.cache_hit, lookup_time, marks };
     let schema = HeaderValue::from_str(site.schema_label()).expect("schema names are valid header values");
     request.extensions_mut().insert(site);
     let mut response = next.run(request).await;
@@ -74,6 +85,24 @@ fn request_host(request: &Request, trust_forwarded: bool) -> Option<String> {
         .or_else(|| header(HOST.as_str()))
         .or_else(|| request.uri().authority().map(|a| a.as_str()))
         .map(str::to_owned)
+}
+
+/// Whether a state-changing request comes from a page of the host it is sent to.
+/// Requests with neither `Origin` nor `Referer` are not from a browser form or script
+/// (browsers send `Origin` with every POST) and carry no ambient credentials to abuse.
+fn same_origin(request: &Request, host: &str) -> bool {
+    let headers = request.headers();
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let source = match (header(ORIGIN), header(REFERER)) {
+        (Some(origin), _) => origin,
+        (None, Some(referer)) => referer,
+        (None, None) => return true,
+    };
+    let authority = source
+        .strip_prefix("http://")
+        .or_else(|| source.strip_prefix("https://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(rest));
+    authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
 }
 
 fn suspended(name: &str, schema: &str) -> Response {

@@ -87,6 +87,7 @@ async fn concurrent_writes_land_in_their_own_store_only(_: PgPoolOptions, option
                     address: "here".into(),
                     lines: vec![LineRequest { product_id: products[1].id, quantity: 1 }],
                     idempotency_key: None,
+                    session_id: None,
                 };
                 orders::place(&mut tx, &checkout).await.unwrap();
                 tx.commit().await.unwrap();

@@ -15,6 +15,7 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
+use sqlx::Executor as _;
 use sqlx::migrate::{Migration, Migrator};
 use sqlx::{PgConnection, PgPool};
 
@@ -47,7 +48,13 @@ impl MigrationSet {
 
     /// A set built from explicit `(version, description, sql)` steps, for tests and tools.
     pub fn from_steps(steps: &[(i64, &str, &str)]) -> Self {
-        let migrations = steps
+        MigrationSet { migrations: Cow::Owned(Vec::new()) }.with_steps(steps)
+    }
+
+    /// This set followed by more steps (tests use it to add a migration that fails).
+    pub fn with_steps(self, steps: &[(i64, &str, &str)]) -> Self {
+        let mut migrations = self.migrations.into_owned();
+        migrations.extend(steps
             .iter()
             .map(|(version, description, sql)| {
                 Migration::new(
@@ -57,8 +64,7 @@ impl MigrationSet {
                     Cow::Owned(sql.to_string()),
                     false,
                 )
-            })
-            .collect::<Vec<_>>();
+            }));
         MigrationSet { migrations: Cow::Owned(migrations) }
     }
 
@@ -107,7 +113,9 @@ async fn apply(conn: &mut PgConnection, ledger: Ledger<'_>, set: &MigrationSet) 
         .execute(&mut *conn)
         .await?;
     let table = ledger.table();
-    sqlx::raw_sql(&format!(
+    // Statements are built into locals first: a temporary String borrowed across an
+    // await makes the future not provably Send (rustc's higher-ranked lifetime limits).
+    let create = format!(
         "create table if not exists {table} (
             version bigint primary key,
             description text not null,
@@ -115,13 +123,10 @@ async fn apply(conn: &mut PgConnection, ledger: Ledger<'_>, set: &MigrationSet) 
             execution_ms bigint not null,
             applied_at timestamptz not null default now()
         )"
-    ))
-    .execute(&mut *conn)
-    .await?;
-    let applied: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as(&format!("select version, checksum from {table} order by version"))
-            .fetch_all(&mut *conn)
-            .await?;
+    );
+    (&mut *conn).execute(sqlx::raw_sql(&create)).await?;
+    let select = format!("select version, checksum from {table} order by version");
+    let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(&select).fetch_all(&mut *conn).await?;
 
     for (version, checksum) in &applied {
         match set.migrations.iter().find(|m| m.version == *version) {
@@ -153,7 +158,7 @@ async fn apply(conn: &mut PgConnection, ledger: Ledger<'_>, set: &MigrationSet) 
     pending.sort_by_key(|m| m.version);
     for migration in pending {
         let started = Instant::now();
-        sqlx::raw_sql(&migration.sql).execute(&mut *conn).await.map_err(|err| {
+        (&mut *conn).execute(sqlx::raw_sql(&migration.sql)).await.map_err(|err| {
             Error::Migration(format!(
                 "schema {}: migration {} ({}) failed: {err}",
                 ledger.name(),
@@ -189,7 +194,8 @@ pub(crate) async fn apply_to_new_schema(
     schema: &SchemaName,
     set: &MigrationSet,
 ) -> Result<Vec<i64>> {
-    sqlx::raw_sql(&format!("set local search_path to {}", schema.quoted())).execute(&mut *conn).await?;
+    let enter = format!("set local search_path to {}", schema.quoted());
+    (&mut *conn).execute(sqlx::raw_sql(&enter)).await?;
     apply(conn, Ledger::Tenant(schema), set).await
 }
 

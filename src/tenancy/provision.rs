@@ -6,6 +6,7 @@
 //! transactional, so any failure along the way — a taken domain, a broken migration, a
 //! crash — leaves no schema, no registry row and no domain behind.
 
+use sqlx::Executor as _;
 use sqlx::PgPool;
 
 use super::migrate::{self, MigrationSet};
@@ -68,8 +69,9 @@ pub async fn create_with(
 
     // A schema of that name may exist without being a store (left by hand, or a
     // PostgreSQL schema of another application): never adopt it.
-    sqlx::raw_sql(&format!("create schema {}", new.schema.quoted()))
-        .execute(&mut *tx)
+    let create = format!("create schema {}", new.schema.quoted());
+    (&mut *tx)
+        .execute(sqlx::raw_sql(&create))
         .await
         .map_err(|err| match &err {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("42P06") => Error::Conflict(format!(
@@ -104,7 +106,8 @@ pub async fn drop(pool: &PgPool, schema: &SchemaName, confirm: &str) -> Result<(
     if deleted == 0 {
         return Err(Error::not_found(format!("store '{schema}'")));
     }
-    sqlx::raw_sql(&format!("drop schema if exists {} cascade", schema.quoted())).execute(&mut *tx).await?;
+    let drop = format!("drop schema if exists {} cascade", schema.quoted());
+    (&mut *tx).execute(sqlx::raw_sql(&drop)).await?;
     tx.commit().await?;
     Ok(())
 }

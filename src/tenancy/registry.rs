@@ -60,9 +60,17 @@ macro_rules! select_tenants {
     };
 }
 
+/// The statement of [`list`] (shown on the request-flow page).
+pub const LIST_SQL: &str = select_tenants!("order by t.id");
+
+/// The statement of [`find_by_domain`], which the resolver runs on a cache miss (shown
+/// on the request-flow page).
+pub const FIND_BY_DOMAIN_SQL: &str =
+    select_tenants!("where t.id = (select tenant_id from public.domains where domain = $1)");
+
 /// All stores, oldest first.
 pub async fn list(pool: &PgPool) -> Result<Vec<Tenant>> {
-    Ok(sqlx::query_as(select_tenants!("order by t.id")).fetch_all(pool).await?)
+    Ok(sqlx::query_as(LIST_SQL).fetch_all(pool).await?)
 }
 
 /// How many stores exist.
@@ -72,12 +80,7 @@ pub async fn count(pool: &PgPool) -> Result<i64> {
 
 /// The store a host name serves, if any.
 pub async fn find_by_domain(pool: &PgPool, host: &Hostname) -> Result<Option<Tenant>> {
-    Ok(sqlx::query_as(select_tenants!(
-        "where t.id = (select tenant_id from public.domains where domain = $1)"
-    ))
-    .bind(host.as_str())
-    .fetch_optional(pool)
-    .await?)
+    Ok(sqlx::query_as(FIND_BY_DOMAIN_SQL).bind(host.as_str()).fetch_optional(pool).await?)
 }
 
 /// The store with this schema, if any.

@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use sqlx::Executor as _;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::names::SchemaName;
@@ -25,6 +26,9 @@ use crate::Result;
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     schema: SchemaName,
+    /// The `BEGIN` this transaction was opened with, when it was sent together with the
+    /// `SET LOCAL` (`None` for an adopted transaction).
+    begin: Option<&'static str>,
     /// How long `BEGIN; SET LOCAL search_path` took (shown on the request-flow page).
     switch_time: Duration,
 }
@@ -40,19 +44,18 @@ impl TenantTx {
         Self::begin_as(pool, schema, "begin read only").await
     }
 
-    async fn begin_as(pool: &PgPool, schema: &SchemaName, begin: &str) -> Result<Self> {
+    async fn begin_as(pool: &PgPool, schema: &SchemaName, begin: &'static str) -> Result<Self> {
         let started = Instant::now();
-        let statement = format!("{begin}; set local search_path to {}", schema.request_search_path());
-        let tx = pool.begin_with(statement).await?;
-        Ok(TenantTx { tx, schema: schema.clone(), switch_time: started.elapsed() })
+        let tx = pool.begin_with(switch_sql(Some(begin), schema)).await?;
+        Ok(TenantTx { tx, schema: schema.clone(), begin: Some(begin), switch_time: started.elapsed() })
     }
 
     /// Wraps a transaction that provisioning has already pointed at `schema`.
     pub(crate) async fn adopt(mut tx: Transaction<'static, Postgres>, schema: &SchemaName) -> Result<Self> {
         let started = Instant::now();
-        let statement = format!("set local search_path to {}", schema.request_search_path());
-        sqlx::raw_sql(&statement).execute(&mut *tx).await?;
-        Ok(TenantTx { tx, schema: schema.clone(), switch_time: started.elapsed() })
+        let enter = switch_sql(None, schema);
+        (&mut *tx).execute(sqlx::raw_sql(&enter)).await?;
+        Ok(TenantTx { tx, schema: schema.clone(), begin: None, switch_time: started.elapsed() })
     }
 
     pub fn schema(&self) -> &SchemaName {
@@ -64,9 +67,9 @@ impl TenantTx {
         self.switch_time
     }
 
-    /// The SQL that entered the schema, as PostgreSQL received it.
+    /// The SQL that entered the schema, exactly as PostgreSQL received it.
     pub fn switch_statement(&self) -> String {
-        format!("SET LOCAL search_path TO {}", self.schema.request_search_path())
+        switch_sql(self.begin, &self.schema)
     }
 
     /// The connection, for the core's resource modules only.
@@ -92,5 +95,15 @@ impl TenantTx {
     pub async fn rollback(self) -> Result<()> {
         self.tx.rollback().await?;
         Ok(())
+    }
+}
+
+/// The statement that enters `schema`: `SET LOCAL search_path`, preceded by `begin` when
+/// both travel in one message.
+fn switch_sql(begin: Option<&str>, schema: &SchemaName) -> String {
+    let path = schema.request_search_path();
+    match begin {
+        Some(begin) => format!("{begin}; set local search_path to {path}"),
+        None => format!("set local search_path to {path}"),
     }
 }

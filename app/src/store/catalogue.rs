@@ -1,11 +1,13 @@
-//! The catalogue: the store's home page with its products.
+//! The catalogue: the store's home page with its products, and one product's page.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::{money, stock_label, StoreBrand};
+use super::{money, stock_label, PageError, StoreActions, StoreBrand, StoreLayout};
 use crate::error::AppError;
+use crate::forms::action_error;
 
 /// A product as the storefront shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,6 +20,13 @@ pub struct ProductCard {
     pub stock: i32,
 }
 
+#[cfg(feature = "ssr")]
+impl From<marketplace::catalog::Product> for ProductCard {
+    fn from(p: marketplace::catalog::Product) -> Self {
+        ProductCard { id: p.id, name: p.name, description: p.description, price: format!("{:.2}", p.price), stock: p.stock }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CataloguePage {
     pub brand: StoreBrand,
@@ -27,52 +36,54 @@ pub struct CataloguePage {
 /// The store's brand and its products on sale.
 #[server(endpoint = "store/catalogue")]
 pub async fn load_catalogue() -> Result<CataloguePage, AppError> {
-    use marketplace::{catalog, settings};
+    use marketplace::catalog;
     let mut tx = crate::ssr::read().await?;
-    let settings = settings::get(&mut tx).await?;
+    let brand = super::brand(&mut tx).await?;
     let products = catalog::list_active(&mut tx).await?;
     tx.commit().await?;
-    Ok(CataloguePage {
-        brand: StoreBrand {
-            name: settings.display_name,
-            tagline: settings.tagline,
-            primary_colour: settings.primary_colour,
-            currency_symbol: settings.currency_symbol,
-        },
-        products: products
-            .into_iter()
-            .map(|p| ProductCard {
-                id: p.id,
-                name: p.name,
-                description: p.description,
-                price: format!("{:.2}", p.price),
-                stock: p.stock,
-            })
-            .collect(),
-    })
+    Ok(CataloguePage { brand, products: products.into_iter().map(ProductCard::from).collect() })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductPage {
+    pub brand: StoreBrand,
+    pub product: ProductCard,
+}
+
+/// One product on sale.
+#[server(endpoint = "store/product")]
+pub async fn load_product(id: i64) -> Result<ProductPage, AppError> {
+    use marketplace::catalog;
+    let mut tx = crate::ssr::read().await?;
+    let brand = super::brand(&mut tx).await?;
+    let product = catalog::find(&mut tx, id).await?.filter(|p| p.is_active).ok_or(AppError::NotFound("product".into()))?;
+    tx.commit().await?;
+    Ok(ProductPage { brand, product: product.into() })
 }
 
 /// `/` on a store's host.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let front = Resource::new(|| (), |_| load_catalogue());
+    let page = Resource::new(|| (), |_| load_catalogue());
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the store…"</p> }>
-            {move || Suspend::new(async move {
-                match front.await {
-                    Ok(front) => view! { <Catalogue front/> }.into_any(),
-                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <StoreLayout>
+            <Suspense fallback=|| view! { <p class="loading">"Loading the store…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <Catalogue page/> }.into_any(),
+                        Err(error) => view! { <PageError error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </StoreLayout>
     }
 }
 
 #[component]
-fn Catalogue(front: CataloguePage) -> impl IntoView {
-    let CataloguePage { brand, products } = front;
+fn Catalogue(page: CataloguePage) -> impl IntoView {
+    let CataloguePage { brand, products } = page;
     let filter = RwSignal::new(String::new());
-    let symbol = brand.currency_symbol.clone();
+    let symbol = StoredValue::new(brand.currency_symbol.clone());
     let total = products.len();
     let products = StoredValue::new(products);
     let visible = move || {
@@ -84,14 +95,14 @@ fn Catalogue(front: CataloguePage) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    let tagline = brand.tagline.clone();
     view! {
         <Title text=brand.name.clone()/>
-        <section class="hero" style=format!("--brand: {}", brand.primary_colour)>
+        <section class="hero">
             <h1>{brand.name.clone()}</h1>
-            <Show when={let t = brand.tagline.clone(); move || !t.is_empty()}>
-                <p class="tagline">{brand.tagline.clone()}</p>
-            </Show>
+            {(!tagline.is_empty()).then(|| view! { <p class="tagline">{tagline}</p> })}
         </section>
+        <AddToCartStatus/>
         <section class="catalogue" aria-labelledby="products-heading">
             <div class="catalogue-head">
                 <h2 id="products-heading">"Products"</h2>
@@ -114,10 +125,11 @@ fn Catalogue(front: CataloguePage) -> impl IntoView {
             <ul class="products">
                 <For each=visible key=|p| p.id let:product>
                     <li class="product" data-product-id=product.id>
-                        <h3>{product.name.clone()}</h3>
+                        <h3><a href=format!("/products/{}", product.id)>{product.name.clone()}</a></h3>
                         <p class="description">{product.description.clone()}</p>
-                        <p class="price">{money(&symbol, &product.price)}</p>
+                        <p class="price">{money(&symbol.get_value(), &product.price)}</p>
                         {stock_label(product.stock).map(|label| view! { <p class="stock">{label}</p> })}
+                        <AddToCartForm product_id=product.id name=product.name.clone() stock=product.stock/>
                     </li>
                 </For>
             </ul>
@@ -125,5 +137,90 @@ fn Catalogue(front: CataloguePage) -> impl IntoView {
                 <p class="empty">"No products match."</p>
             </Show>
         </section>
+    }
+}
+
+/// What the last "Add to cart" did, announced politely.
+#[component]
+fn AddToCartStatus() -> impl IntoView {
+    let add = expect_context::<StoreActions>().add_to_cart;
+    let error = action_error(add);
+    view! {
+        <div class="notice-area" aria-live="polite">
+            {move || match (error(), add.value().get()) {
+                (Some(err), _) => Some(view! { <p class="notice error" role="alert">{err.to_string()}</p> }.into_any()),
+                (None, Some(Ok(name))) => Some(view! { <p class="notice ok">"Added " {name} " to your cart."</p> }.into_any()),
+                _ => None,
+            }}
+        </div>
+    }
+}
+
+/// "Add to cart" for one product: a real form posting to the server function, so it
+/// works before the page hydrates; afterwards it submits in place.
+#[component]
+pub fn AddToCartForm(
+    product_id: i64,
+    name: String,
+    stock: i32,
+    #[prop(optional)] with_quantity: bool,
+) -> impl IntoView {
+    let add = expect_context::<StoreActions>().add_to_cart;
+    let label = format!("Add {name} to cart");
+    let max = stock.clamp(1, 99);
+    view! {
+        <ActionForm action=add attr:class="add-to-cart">
+            <input type="hidden" name="product_id" value=product_id/>
+            {if with_quantity {
+                view! {
+                    <label class="quantity">
+                        <span>"Quantity"</span>
+                        <input type="number" name="quantity" value="1" min="1" max=max required/>
+                    </label>
+                }
+                .into_any()
+            } else {
+                view! { <input type="hidden" name="quantity" value="1"/> }.into_any()
+            }}
+            <button type="submit" aria-label=label disabled=move || stock == 0 || add.pending().get()>
+                {if stock == 0 { "Out of stock" } else { "Add to cart" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// `/products/{id}`.
+#[component]
+pub fn ProductDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let page = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => load_product(id).await,
+            None => Err(AppError::NotFound("product".into())),
+        }
+    });
+    view! {
+        <StoreLayout>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(ProductPage { brand, product }) => view! {
+                            <Title text=format!("{} · {}", product.name, brand.name)/>
+                            <p class="crumbs"><a href="/">{brand.name.clone()}</a> " / " {product.name.clone()}</p>
+                            <AddToCartStatus/>
+                            <article class="product-detail">
+                                <h1>{product.name.clone()}</h1>
+                                <p class="price">{money(&brand.currency_symbol, &product.price)}</p>
+                                {stock_label(product.stock).map(|label| view! { <p class="stock">{label}</p> })}
+                                <p class="description">{product.description.clone()}</p>
+                                <AddToCartForm product_id=product.id name=product.name.clone() stock=product.stock with_quantity=true/>
+                            </article>
+                        }.into_any(),
+                        Err(error) => view! { <PageError error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </StoreLayout>
     }
 }

@@ -1,8 +1,17 @@
-//! The storefront: what a visitor of a store's host sees.
+//! The storefront: what a visitor of a store's host sees. Every page is rendered whole
+//! on the server (it works without JavaScript, forms post to server functions) and
+//! hydrates into the WebAssembly app (forms submit in place, the cart indicator updates
+//! without a reload).
 
+pub mod account;
+pub mod cart;
 pub mod catalogue;
+pub mod checkout;
 
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
 
 /// A price as the shop shows it: currency symbol and two decimals.
 pub fn money(symbol: &str, amount: &str) -> String {
@@ -25,4 +34,169 @@ pub struct StoreBrand {
     pub tagline: String,
     pub primary_colour: String,
     pub currency_symbol: String,
+}
+
+/// What the header shows: the brand, the cart's size, who is logged in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreHeader {
+    pub brand: StoreBrand,
+    pub cart_items: i64,
+    pub customer: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) async fn brand(tx: &mut marketplace::tenancy::TenantTx) -> Result<StoreBrand, AppError> {
+    let settings = marketplace::settings::get(tx).await?;
+    Ok(StoreBrand {
+        name: settings.display_name,
+        tagline: settings.tagline,
+        primary_colour: settings.primary_colour,
+        currency_symbol: settings.currency_symbol,
+    })
+}
+
+#[server(endpoint = "store/header")]
+pub async fn load_header() -> Result<StoreHeader, AppError> {
+    use marketplace::{accounts, cart};
+    let mut tx = crate::ssr::read().await?;
+    let brand = brand(&mut tx).await?;
+    let session = crate::ssr::current_session(&mut tx).await?;
+    let (cart_items, customer) = match &session {
+        Some(session) => {
+            let items = cart::count(&mut tx, crate::ssr::cart_owner(session)).await?;
+            let customer = match session.user_id {
+                Some(id) => accounts::find(&mut tx, id).await?.map(|u| {
+                    if u.full_name.is_empty() { u.username } else { u.full_name }
+                }),
+                None => None,
+            };
+            (items, customer)
+        }
+        None => (0, None),
+    };
+    tx.commit().await?;
+    Ok(StoreHeader { brand, cart_items, customer })
+}
+
+/// The storefront's actions, shared so that any page's form updates the header.
+#[derive(Clone, Copy)]
+pub struct StoreActions {
+    pub add_to_cart: ServerAction<cart::AddToCart>,
+    pub update_line: ServerAction<cart::UpdateCartLine>,
+    pub remove_line: ServerAction<cart::RemoveCartLine>,
+    pub place_order: ServerAction<checkout::PlaceOrder>,
+    pub login: ServerAction<account::CustomerLogin>,
+    pub register: ServerAction<account::Register>,
+    pub logout: ServerAction<account::Logout>,
+}
+
+impl StoreActions {
+    pub fn new() -> Self {
+        StoreActions {
+            add_to_cart: ServerAction::new(),
+            update_line: ServerAction::new(),
+            remove_line: ServerAction::new(),
+            place_order: ServerAction::new(),
+            login: ServerAction::new(),
+            register: ServerAction::new(),
+            logout: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever any action completes: resources that show cart or login state
+    /// refetch on it.
+    pub fn version(&self) -> usize {
+        self.add_to_cart.version().get()
+            + self.update_line.version().get()
+            + self.remove_line.version().get()
+            + self.place_order.version().get()
+            + self.login.version().get()
+            + self.register.version().get()
+            + self.logout.version().get()
+    }
+}
+
+impl Default for StoreActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The frame of every storefront page: header with the brand, account links and the
+/// cart indicator, then the page.
+#[component]
+pub fn StoreLayout(children: Children) -> impl IntoView {
+    let actions = expect_context::<StoreActions>();
+    let header = Resource::new(move || actions.version(), |_| load_header());
+    view! {
+        <Suspense fallback=|| view! { <header class="store-header"><span class="brand">"…"</span></header> }>
+            {move || Suspend::new(async move {
+                match header.await {
+                    Ok(header) => view! { <Header header/> }.into_any(),
+                    Err(err) => view! {
+                        <header class="store-header"><p class="error" role="alert">{err.to_string()}</p></header>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+        <main>{children()}</main>
+    }
+}
+
+#[component]
+fn Header(header: StoreHeader) -> impl IntoView {
+    let StoreHeader { brand, cart_items, customer } = header;
+    let items_label = if cart_items == 1 { "1 item".to_owned() } else { format!("{cart_items} items") };
+    let account = match customer {
+        Some(name) => view! {
+            <span class="greeting">"Hi, " {name}</span>
+            <a href="/account/orders">"My orders"</a>
+            <a href="/account/logout">"Log out"</a>
+        }
+        .into_any(),
+        None => view! {
+            <a href="/account/login">"Log in"</a>
+            <a href="/account/register">"Register"</a>
+        }
+        .into_any(),
+    };
+    view! {
+        <header class="store-header" style=format!("--brand: {}", brand.primary_colour)>
+            <a class="brand" href="/">{brand.name}</a>
+            <nav aria-label="Account and cart">
+                {account}
+                <a class="cart-link" href="/cart" aria-label=format!("Cart, {items_label}")>
+                    <span aria-hidden="true">"Cart"</span>
+                    <span class="badge" aria-hidden="true" data-count=cart_items>{cart_items}</span>
+                </a>
+            </nav>
+        </header>
+    }
+}
+
+/// A page-level failure: a message, and the right status when rendered on the server.
+#[component]
+pub fn PageError(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let status = match &error {
+            AppError::NotFound(_) | AppError::NoStore => http::StatusCode::NOT_FOUND,
+            AppError::Unauthorized => http::StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => http::StatusCode::FORBIDDEN,
+            AppError::Internal => http::StatusCode::INTERNAL_SERVER_ERROR,
+            _ => http::StatusCode::BAD_REQUEST,
+        };
+        crate::ssr::set_status(status);
+    }
+    let message = match &error {
+        AppError::NotFound(what) => format!("Sorry, that {what} does not exist here."),
+        other => other.to_string(),
+    };
+    view! {
+        <section class="page-error">
+            <h1>"Something is missing"</h1>
+            <p role="alert">{message}</p>
+            <p><a href="/">"Back to the store"</a></p>
+        </section>
+    }
 }

@@ -106,19 +106,23 @@ struct CurrentState {
     is_public: bool,
 }
 
+/// The seed's answer, from the same measured trace the `/flow` page draws: every step
+/// gains when it started and how long it took.
 async fn request_flow(
+    State(state): State<AppState>,
     Extension(site): Extension<RequestSite>,
     OriginalUri(uri): OriginalUri,
-) -> Json<RequestFlow> {
-    Json(RequestFlow {
+) -> Result<Json<RequestFlow>, ApiError> {
+    let trace = flow::trace(&state, &site, uri.path()).await?;
+    Ok(Json(RequestFlow {
+        request_flow: flow::steps(&trace),
         current_state: CurrentState {
-            domain: site.host.clone(),
-            tenant: site.tenant().map_or_else(|| "No tenant".to_owned(), |t| t.name.clone()),
-            schema: site.schema_label().to_owned(),
-            is_public: site.tenant().is_none(),
+            domain: trace.host,
+            tenant: trace.tenant.unwrap_or_else(|| "No tenant".to_owned()),
+            schema: trace.schema.unwrap_or_default(),
+            is_public: trace.is_public,
         },
-        request_flow: flow::steps(&site, uri.path()),
-    })
+    }))
 }
 
 #[derive(Serialize)]

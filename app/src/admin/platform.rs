@@ -1,0 +1,313 @@
+//! The platform admin on the public host: stores with their counts, creating a store
+//! (the same validation and all-or-nothing provisioning as `create-tenant`), domains,
+//! suspending and resuming, deleting. Every server function here starts with
+//! [`super::ssr::platform_staff`], which refuses anyone but logged-in platform staff on
+//! the public host. Each change to the registry also clears this server's host cache
+//! at once (other servers hear it through `NOTIFY`).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use super::AdminShell;
+use crate::error::AppError;
+use crate::forms::{action_error, field_message, form_message, Field};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreRow {
+    pub name: String,
+    pub schema: String,
+    pub domain: String,
+    pub status: String,
+    pub products: i64,
+    pub orders: i64,
+}
+
+#[server(endpoint = "admin/platform/stores")]
+pub async fn list_stores() -> Result<Vec<StoreRow>, AppError> {
+    let (state, _) = super::ssr::platform_staff().await?;
+    let summaries = marketplace::platform::store_summaries(&state.pool).await?;
+    Ok(summaries
+        .into_iter()
+        .map(|s| StoreRow {
+            name: s.tenant.name,
+            schema: s.tenant.schema_name.to_string(),
+            domain: s.tenant.primary_domain.to_string(),
+            status: format!("{:?}", s.tenant.status).to_lowercase(),
+            products: s.products,
+            orders: s.orders,
+        })
+        .collect())
+}
+
+#[component]
+pub fn StoreList() -> impl IntoView {
+    let stores = Resource::new(|| (), |_| list_stores());
+    view! {
+        <Title text="Stores"/>
+        <div class="admin-title">
+            <h1>"Stores"</h1>
+            <a class="button" href="/admin/stores/new">"New store"</a>
+        </div>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                stores.await.map(|list| {
+                    let rows = list.into_iter().map(|s| view! {
+                        <tr data-schema=s.schema.clone()>
+                            <th scope="row"><a href=format!("/admin/stores/{}", s.schema)>{s.name.clone()}</a></th>
+                            <td><code>{s.schema.clone()}</code></td>
+                            <td>{s.domain.clone()}</td>
+                            <td class="status" data-status=s.status.clone()>{s.status.clone()}</td>
+                            <td class="num">{s.products}</td>
+                            <td class="num">{s.orders}</td>
+                        </tr>
+                    }).collect_view();
+                    view! {
+                        <table class="cart-table admin-table">
+                            <thead><tr>
+                                <th scope="col">"Store"</th><th scope="col">"Schema"</th><th scope="col">"Primary domain"</th>
+                                <th scope="col">"Status"</th><th scope="col" class="num">"Products"</th><th scope="col" class="num">"Orders"</th>
+                            </tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[server(endpoint = "admin/platform/stores/create")]
+pub async fn create_store(name: String, email: String, schema: String, domain: String) -> Result<String, AppError> {
+    use marketplace::tenancy::provision::{self, NewTenant};
+    let (state, _) = super::ssr::platform_staff().await?;
+    let new = NewTenant::parse(&name, &email, &schema, &domain)?;
+    let tenant = provision::create(&state.pool, &new, state.resolver.public_hosts()).await.map_err(|err| {
+        // Name the field a conflict is about, so the form can show it beside it.
+        match err {
+            marketplace::Error::Conflict(m) if m.contains("domain") => marketplace::Error::Invalid { field: "domain", message: m },
+            marketplace::Error::Conflict(m) => marketplace::Error::Invalid { field: "schema", message: m },
+            other => other,
+        }
+    })?;
+    state.resolver.invalidate();
+    leptos_axum::redirect(&format!("/admin/stores/{}", tenant.schema_name));
+    Ok(tenant.schema_name.to_string())
+}
+
+#[component]
+pub fn NewStorePage() -> impl IntoView {
+    view! { <AdminShell for_platform=true><NewStoreForm/></AdminShell> }
+}
+
+#[component]
+fn NewStoreForm() -> impl IntoView {
+    let create = ServerAction::<CreateStore>::new();
+    let error = action_error(create);
+    let field = move |name: &'static str| Signal::derive(move || field_message(error(), name));
+    view! {
+        <Title text="New store"/>
+        <h1>"New store"</h1>
+        <ActionForm action=create attr:class="admin-form" attr:novalidate=true>
+            <div aria-live="polite">
+                {move || form_message(error()).map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
+            </div>
+            <Field name="name" label="Store name" required=true error=field("name")/>
+            <Field name="email" label="Owner email" kind="email" required=true error=field("email")/>
+            <Field name="schema" label="Schema" required=true error=field("schema")/>
+            <p class="hint">"Lowercase letters, digits and underscores; it names the store's PostgreSQL schema."</p>
+            <Field name="domain" label="Domain" required=true error=field("domain")/>
+            <p class="hint">"The host name that serves the store, e.g. electronics.localhost."</p>
+            <button type="submit" disabled=move || create.pending().get()>"Create store"</button>
+        </ActionForm>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreDetail {
+    pub name: String,
+    pub schema: String,
+    pub owner_email: String,
+    pub status: String,
+    pub created_at: String,
+    pub domains: Vec<(String, bool)>,
+}
+
+#[server(endpoint = "admin/platform/store")]
+pub async fn get_store(schema: String) -> Result<StoreDetail, AppError> {
+    use marketplace::tenancy::{registry, SchemaName};
+    let (state, _) = super::ssr::platform_staff().await?;
+    let tenant = registry::get_by_schema(&state.pool, &SchemaName::parse(&schema)?).await?;
+    let domains = registry::domains(&state.pool, tenant.id).await?;
+    Ok(StoreDetail {
+        name: tenant.name,
+        schema: tenant.schema_name.to_string(),
+        owner_email: tenant.owner_email,
+        status: format!("{:?}", tenant.status).to_lowercase(),
+        created_at: tenant.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        domains: domains.into_iter().map(|d| (d.domain.to_string(), d.is_primary)).collect(),
+    })
+}
+
+/// Adds a domain, makes one primary or removes one: `op` is `add`, `add_primary`,
+/// `primary` or `remove`.
+#[server(endpoint = "admin/platform/store/domain")]
+pub async fn change_domain(schema: String, domain: String, op: String) -> Result<(), AppError> {
+    use marketplace::tenancy::{registry, Hostname, SchemaName};
+    let (state, _) = super::ssr::platform_staff().await?;
+    let tenant = registry::get_by_schema(&state.pool, &SchemaName::parse(&schema)?).await?;
+    let domain = Hostname::parse(&domain)?;
+    if matches!(op.as_str(), "add" | "add_primary") && state.resolver.public_hosts().contains(&domain) {
+        return Err(marketplace::Error::invalid("domain", format!("'{domain}' serves the public site.")).into());
+    }
+    let mut tx = state.pool.begin().await.map_err(marketplace::Error::from)?;
+    match op.as_str() {
+        "add" => registry::add_domain(&mut tx, tenant.id, &domain, false).await.map(|_| ()),
+        "add_primary" => registry::add_domain(&mut tx, tenant.id, &domain, true).await.map(|_| ()),
+        "primary" => registry::set_primary(&mut tx, tenant.id, &domain).await,
+        "remove" => registry::remove_domain(&mut tx, tenant.id, &domain).await,
+        other => return Err(AppError::Rejected(format!("Unknown domain operation '{other}'."))),
+    }
+    .map_err(|err| match err {
+        marketplace::Error::Conflict(m) => marketplace::Error::Invalid { field: "domain", message: m },
+        other => other,
+    })?;
+    tx.commit().await.map_err(marketplace::Error::from)?;
+    state.resolver.invalidate();
+    Ok(())
+}
+
+#[server(endpoint = "admin/platform/store/status")]
+pub async fn set_store_status(schema: String, suspended: bool) -> Result<(), AppError> {
+    use marketplace::tenancy::{registry, SchemaName, TenantStatus};
+    let (state, _) = super::ssr::platform_staff().await?;
+    let tenant = registry::get_by_schema(&state.pool, &SchemaName::parse(&schema)?).await?;
+    let status = if suspended { TenantStatus::Suspended } else { TenantStatus::Active };
+    registry::set_status(&state.pool, tenant.id, status).await?;
+    state.resolver.invalidate();
+    Ok(())
+}
+
+/// Deletes a store and its schema; `confirm` must repeat the schema name.
+#[server(endpoint = "admin/platform/store/delete")]
+pub async fn delete_store(schema: String, confirm: String) -> Result<(), AppError> {
+    use marketplace::tenancy::{provision, SchemaName};
+    let (state, _) = super::ssr::platform_staff().await?;
+    provision::drop(&state.pool, &SchemaName::parse(&schema)?, &confirm).await?;
+    state.resolver.invalidate();
+    leptos_axum::redirect("/admin");
+    Ok(())
+}
+
+#[component]
+pub fn StoreAdminPage() -> impl IntoView {
+    view! { <AdminShell for_platform=true><StoreAdmin/></AdminShell> }
+}
+
+#[component]
+fn StoreAdmin() -> impl IntoView {
+    let params = use_params_map();
+    let domain_op = ServerAction::<ChangeDomain>::new();
+    let status = ServerAction::<SetStoreStatus>::new();
+    let delete = ServerAction::<DeleteStore>::new();
+    let store = Resource::new(
+        move || (params.read().get("schema").unwrap_or_default(), domain_op.version().get(), status.version().get()),
+        |(schema, _, _)| get_store(schema),
+    );
+    let domain_error = action_error(domain_op);
+    let status_error = action_error(status);
+    let delete_error = action_error(delete);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let store = match store.await {
+                    Ok(store) => store,
+                    Err(error) => return view! { <crate::store::PageError error/> }.into_any(),
+                };
+                let schema = store.schema.clone();
+                let suspended = store.status == "suspended";
+                let domain_rows = store.domains.iter().map(|(domain, primary)| {
+                    let schema = schema.clone();
+                    let domain = domain.clone();
+                    let actions = (!primary).then(|| {
+                        let (s1, s2, d1, d2) = (schema.clone(), schema.clone(), domain.clone(), domain.clone());
+                        view! {
+                            <ActionForm action=domain_op attr:class="inline">
+                                <input type="hidden" name="schema" value=s1/>
+                                <input type="hidden" name="domain" value=d1.clone()/>
+                                <input type="hidden" name="op" value="primary"/>
+                                <button type="submit" class="secondary" aria-label=format!("Make {d1} primary")>"Make primary"</button>
+                            </ActionForm>
+                            <ActionForm action=domain_op attr:class="inline">
+                                <input type="hidden" name="schema" value=s2/>
+                                <input type="hidden" name="domain" value=d2.clone()/>
+                                <input type="hidden" name="op" value="remove"/>
+                                <button type="submit" class="link" aria-label=format!("Remove {d2}")>"Remove"</button>
+                            </ActionForm>
+                        }
+                    });
+                    view! {
+                        <tr>
+                            <th scope="row"><a href=format!("http://{domain}")>{domain.clone()}</a></th>
+                            <td>{if *primary { "Primary" } else { "" }}</td>
+                            <td>{actions}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                let field = move |name: &'static str| Signal::derive(move || field_message(domain_error(), name));
+                let (s_add, s_status, s_delete) = (schema.clone(), schema.clone(), schema.clone());
+                view! {
+                    <Title text=store.name.clone()/>
+                    <h1>{store.name.clone()}</h1>
+                    <dl class="order-facts">
+                        <dt>"Schema"</dt><dd><code>{store.schema.clone()}</code></dd>
+                        <dt>"Owner"</dt><dd>{store.owner_email.clone()}</dd>
+                        <dt>"Status"</dt><dd class="status" data-status=store.status.clone()>{store.status.clone()}</dd>
+                        <dt>"Created"</dt><dd>{store.created_at.clone()}</dd>
+                    </dl>
+                    <section aria-labelledby="domains-heading">
+                        <h2 id="domains-heading">"Domains"</h2>
+                        <div aria-live="polite">
+                            {move || form_message(domain_error()).map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
+                        </div>
+                        <table class="cart-table admin-table"><tbody>{domain_rows}</tbody></table>
+                        <ActionForm action=domain_op attr:class="admin-form" attr:novalidate=true>
+                            <input type="hidden" name="schema" value=s_add/>
+                            <input type="hidden" name="op" value="add"/>
+                            <Field name="domain" label="New domain" required=true error=field("domain")/>
+                            <button type="submit">"Add domain"</button>
+                        </ActionForm>
+                    </section>
+                    <section aria-labelledby="status-heading">
+                        <h2 id="status-heading">{if suspended { "Resume" } else { "Suspend" }}</h2>
+                        <p>{if suspended {
+                            "The store is suspended: its hosts answer 503 and its data is kept."
+                        } else {
+                            "Suspending makes the store's hosts answer 503 with a short notice; nothing is deleted."
+                        }}</p>
+                        {move || status_error().map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })}
+                        <ActionForm action=status attr:class="inline">
+                            <input type="hidden" name="schema" value=s_status/>
+                            <input type="hidden" name="suspended" value=(!suspended).to_string()/>
+                            <button type="submit" class:danger=!suspended>{if suspended { "Resume store" } else { "Suspend store" }}</button>
+                        </ActionForm>
+                    </section>
+                    <section class="danger-zone" aria-labelledby="delete-heading">
+                        <h2 id="delete-heading">"Delete"</h2>
+                        <p>"Deleting drops the schema " <code>{schema.clone()}</code> " with all of the store's data. It cannot be undone."</p>
+                        <ActionForm action=delete attr:novalidate=true>
+                            <div aria-live="polite">
+                                {move || delete_error().map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })}
+                            </div>
+                            <input type="hidden" name="schema" value=s_delete/>
+                            <Field name="confirm" label="Type the schema name to confirm" autocomplete="off" required=true
+                                error=Signal::derive(move || field_message(delete_error(), "confirm"))/>
+                            <button type="submit" class="danger">"Delete store"</button>
+                        </ActionForm>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

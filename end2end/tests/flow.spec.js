@@ -1,0 +1,102 @@
+// The request-flow page: the live diagram of this request on techstore, the replay of
+// another host without a reload, and the database routing of two stores side by side.
+const { test, expect } = require('@playwright/test');
+const { store, hydrated, port } = require('./helpers');
+
+const STAGES = [
+  'Request Received',
+  'Tenant middleware',
+  'Domain Lookup',
+  'Tenant Found',
+  'Schema Switch',
+  'Query',
+  'Response',
+];
+
+function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  return errors;
+}
+
+test('techstore /flow/ draws this request, replays fashion without a reload', async ({ page }) => {
+  const errors = watchErrors(page);
+  const response = await page.goto(store('techstore', '/flow/'));
+  expect(response.status()).toBe(200);
+  expect(page.url()).toBe(store('techstore', '/flow'));
+  await expect(page).toHaveTitle('Request flow');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Request flow');
+
+  const current = page.locator('[data-trace="current"]');
+  await expect(current.locator('[data-fact="host"]')).toHaveText(`techstore.localhost:${port}`);
+  await expect(current.locator('[data-fact="tenant"]')).toHaveText('TechStore');
+  await expect(current.locator('[data-fact="schema"]')).toHaveText('techstore');
+  await expect(current.locator('[data-fact="search-path"]')).toHaveText('techstore, public');
+  await expect(current.locator('.flow-stage h3')).toHaveText(STAGES);
+  // Every stage shows its measured duration.
+  const durations = current.locator('.flow-duration');
+  await expect(durations).toHaveCount(STAGES.length);
+  for (const text of await durations.allTextContents()) {
+    expect(text).toMatch(/^\d{1,3}(,\d{3})* µs$/);
+  }
+  await expect(current.locator('[data-stage="schema_switch"] .flow-sql'))
+    .toContainText('set local search_path to "techstore", public');
+  await expect(current.locator('[data-stage="query"] .flow-sql li')).toHaveCount(2);
+
+  await hydrated(page);
+  await page.evaluate(() => { window.__noReload = true; });
+  await page.getByLabel('Store', { exact: true }).selectOption(`fashion.localhost:${port}`);
+  await expect(page.getByLabel('Host', { exact: true })).toHaveValue(`fashion.localhost:${port}`);
+  await page.getByRole('button', { name: 'Replay' }).click();
+
+  const replay = page.locator('[data-trace="replay"]');
+  await expect(replay.locator('[data-fact="schema"]')).toHaveText('fashion');
+  await expect(replay.locator('[data-fact="tenant"]')).toHaveText('Fashion Boutique');
+  await expect(replay.locator('[data-fact="search-path"]')).toHaveText('fashion, public');
+  await expect(replay.locator('.flow-stage h3')).toHaveText(STAGES);
+  // This request's own diagram is still techstore's, and the page never reloaded.
+  await expect(current.locator('[data-fact="schema"]')).toHaveText('techstore');
+  expect(await page.evaluate(() => window.__noReload)).toBe(true);
+
+  await page.screenshot({ path: '../target/e2e-results/flow-techstore.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('replaying an unknown host ends in 404, bad text gets a message', async ({ page }) => {
+  await page.goto(store('techstore', '/flow'));
+  await hydrated(page);
+  const host = page.getByLabel('Host', { exact: true });
+  await host.fill('nobody.localhost');
+  await page.getByRole('button', { name: 'Replay' }).click();
+  const replay = page.locator('[data-trace="replay"]');
+  await expect(replay.locator('[data-fact="status"]')).toHaveText('404 Not Found');
+  await expect(replay.locator('.flow-stage h3'))
+    .toHaveText(['Request Received', 'Tenant middleware', 'Domain Lookup', 'No Store', 'Response']);
+
+  await host.fill('not a host');
+  await page.getByRole('button', { name: 'Replay' }).click();
+  await expect(page.locator('#flow-replay-error')).toContainText('is not a host name');
+});
+
+test('database routing shows the same SQL reading each store\'s own rows', async ({ page }) => {
+  await page.goto(store('techstore', '/flow'));
+  const left = page.locator('.flow-store[data-side="left"]');
+  const right = page.locator('.flow-store[data-side="right"]');
+  await expect(left.locator('[data-fact="search-path"]')).toHaveText('techstore, public');
+  await expect(right.locator('[data-fact="search-path"]')).toHaveText('fashion, public');
+  // Other specs may add products to these stores: check whose rows come back, not how many.
+  const products = (side) => side.locator('table').first().locator('tbody td:nth-child(2)');
+  await expect(products(left)).toContainText(['Laptop', 'Mouse']);
+  await expect(products(right)).toContainText(['T-Shirt', 'Jeans']);
+  await expect(products(left).filter({ hasText: /^(T-Shirt|Jeans)$/ })).toHaveCount(0);
+  await expect(products(right).filter({ hasText: /^(Laptop|Mouse)$/ })).toHaveCount(0);
+  await expect(page.locator('.flow-verdict')).toHaveAttribute('data-same-sql', 'true');
+
+  await hydrated(page);
+  await page.getByLabel('First store').selectOption('fashion');
+  await expect(left.locator('[data-fact="schema"]')).toHaveText('fashion');
+  await expect(left.locator('[data-fact="search-path"]')).toHaveText('fashion, public');
+  await expect(products(left)).toContainText(['T-Shirt', 'Jeans']);
+  await expect(products(left).filter({ hasText: /^(Laptop|Mouse)$/ })).toHaveCount(0);
+});
