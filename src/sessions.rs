@@ -34,8 +34,12 @@ fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Starts a session, anonymous or for `user_id`.
+/// Starts a session, anonymous or for `user_id`. A login also sweeps the store's
+/// expired sessions (and their carts) away, so they never pile up.
 pub async fn create(tx: &mut TenantTx, user_id: Option<i64>) -> Result<NewSession> {
+    if user_id.is_some() {
+        purge_expired(tx).await?;
+    }
     let token = random_token(43);
     let expires_at = Utc::now() + Duration::days(LIFETIME_DAYS);
     let session = sqlx::query_as(

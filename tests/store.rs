@@ -250,6 +250,30 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(_: PgPoolOpti
     assert_eq!(cart::count(&mut tx, Owner::User(tech_user.id)).await.unwrap(), 5);
     assert_eq!(cart::count(&mut tx, Owner::Session(anon.id)).await.unwrap(), 0);
 
+    // An expired anonymous session is swept away by the next login, cart and all.
+    let stale = sessions::create(&mut tx, None).await.unwrap();
+    cart::add(&mut tx, Owner::Session(stale.session.id), 1, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query("update techstore.sessions set expires_at = now() - interval '1 day' where id = $1")
+        .bind(stale.session.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut tx = TenantTx::begin(&pool, &techstore()).await.unwrap();
+    assert!(sessions::find(&mut tx, &stale.token).await.unwrap().is_none(), "expired");
+    sessions::create(&mut tx, Some(tech_user.id)).await.unwrap();
+    tx.commit().await.unwrap();
+    let left: (i64, i64) = sqlx::query_as(
+        "select (select count(*) from techstore.sessions where id = $1), \
+                (select count(*) from techstore.carts where session_id = $1)",
+    )
+    .bind(stale.session.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(left, (0, 0), "swept at login, cart and all");
+    let mut tx = TenantTx::begin(&pool, &techstore()).await.unwrap();
+
     accounts::set_active(&mut tx, tech_user.id, false).await.unwrap();
     let logged_in = sessions::create(&mut tx, Some(tech_user.id)).await.unwrap();
     assert!(sessions::find(&mut tx, &logged_in.token).await.unwrap().is_none(), "inactive users' sessions are dead");
