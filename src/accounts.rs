@@ -19,7 +19,9 @@ impl Username {
         let raw = raw.trim();
         let ok = !raw.is_empty()
             && raw.len() <= 150
-            && raw.chars().all(|c| c.is_ascii_alphanumeric() || "_.@+-".contains(c));
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.@+-".contains(c));
         if !ok {
             return Err(Error::invalid(
                 "username",
@@ -92,30 +94,43 @@ pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
     .fetch_one(tx.conn())
     .await
     .map_err(Error::on_unique("users_username_key", move || {
-        format!("The username '{}' is already taken in this store.", username.as_str())
+        format!(
+            "The username '{}' is already taken in this store.",
+            username.as_str()
+        )
     }))
 }
 
 pub async fn count(tx: &mut TenantTx) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from users").fetch_one(tx.conn()).await?)
+    Ok(sqlx::query_scalar("select count(*) from users")
+        .fetch_one(tx.conn())
+        .await?)
 }
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<User>> {
-    Ok(sqlx::query_as(user_sql!("select", "from users order by id")).fetch_all(tx.conn()).await?)
+    Ok(
+        sqlx::query_as(user_sql!("select", "from users order by id"))
+            .fetch_all(tx.conn())
+            .await?,
+    )
 }
 
 pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<User>> {
-    Ok(sqlx::query_as(user_sql!("select", "from users where id = $1"))
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await?)
+    Ok(
+        sqlx::query_as(user_sql!("select", "from users where id = $1"))
+            .bind(id)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 pub async fn find_by_username(tx: &mut TenantTx, username: &str) -> Result<Option<User>> {
-    Ok(sqlx::query_as(user_sql!("select", "from users where username = $1"))
-        .bind(username)
-        .fetch_optional(tx.conn())
-        .await?)
+    Ok(
+        sqlx::query_as(user_sql!("select", "from users where username = $1"))
+            .bind(username)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 /// Who may log in through a given door.
@@ -146,7 +161,9 @@ pub async fn login(tx: &mut TenantTx, username: &str, candidate: &str, door: Doo
             throttle::STORE.record_failure(tx.conn(), username).await?;
             Err(Error::Rejected(match door {
                 Door::Storefront => "The email or password is incorrect.".into(),
-                Door::Admin => "The username or password is incorrect, or the account is not staff.".into(),
+                Door::Admin => {
+                    "The username or password is incorrect, or the account is not staff.".into()
+                }
             }))
         }
     }
@@ -154,7 +171,11 @@ pub async fn login(tx: &mut TenantTx, username: &str, candidate: &str, door: Doo
 
 /// Checks a username and password. `None` for an unknown user, a wrong password or an
 /// inactive account alike; the time taken does not tell which.
-pub async fn authenticate(tx: &mut TenantTx, username: &str, candidate: &str) -> Result<Option<User>> {
+pub async fn authenticate(
+    tx: &mut TenantTx,
+    username: &str,
+    candidate: &str,
+) -> Result<Option<User>> {
     let row: Option<(i64, String, bool)> =
         sqlx::query_as("select id, password_hash, is_active from users where username = $1")
             .bind(username.trim())
@@ -168,28 +189,35 @@ pub async fn authenticate(tx: &mut TenantTx, username: &str, candidate: &str) ->
     if !(matches && active) {
         return Ok(None);
     }
-    Ok(sqlx::query_as(user_sql!("update users set last_login = now() where id = $1 returning", ""))
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await?)
+    Ok(sqlx::query_as(user_sql!(
+        "update users set last_login = now() where id = $1 returning",
+        ""
+    ))
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 pub async fn set_active(tx: &mut TenantTx, id: i64, active: bool) -> Result<User> {
-    sqlx::query_as(user_sql!("update users set is_active = $2, updated_at = now() where id = $1 returning", ""))
-        .bind(id)
-        .bind(active)
-        .fetch_optional(tx.conn())
-        .await?
-        .ok_or_else(|| Error::not_found("user"))
+    sqlx::query_as(user_sql!(
+        "update users set is_active = $2, updated_at = now() where id = $1 returning",
+        ""
+    ))
+    .bind(id)
+    .bind(active)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(|| Error::not_found("user"))
 }
 
 pub async fn set_password(tx: &mut TenantTx, id: i64, new_password: Password) -> Result<()> {
     let hash = password::hash_blocking(new_password).await;
-    let updated = sqlx::query("update users set password_hash = $2, updated_at = now() where id = $1")
-        .bind(id)
-        .bind(hash)
-        .execute(tx.conn())
-        .await?;
+    let updated =
+        sqlx::query("update users set password_hash = $2, updated_at = now() where id = $1")
+            .bind(id)
+            .bind(hash)
+            .execute(tx.conn())
+            .await?;
     if updated.rows_affected() == 0 {
         return Err(Error::not_found("user"));
     }
@@ -205,7 +233,11 @@ mod tests {
         assert!(Username::parse("admin").is_ok());
         assert!(Username::parse("a.b+c@d-e_f").is_ok());
         for bad in ["", "with space", "semi;colon", "ünï", &"u".repeat(151)] {
-            assert_eq!(Username::parse(bad).unwrap_err().field(), Some("username"), "{bad:?}");
+            assert_eq!(
+                Username::parse(bad).unwrap_err().field(),
+                Some("username"),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -53,7 +53,13 @@ impl Cart {
 
     /// The lines as an order asks for them.
     pub fn requests(&self) -> Vec<LineRequest> {
-        self.lines.iter().map(|l| LineRequest { product_id: l.product_id, quantity: l.quantity }).collect()
+        self.lines
+            .iter()
+            .map(|l| LineRequest {
+                product_id: l.product_id,
+                quantity: l.quantity,
+            })
+            .collect()
     }
 }
 
@@ -70,7 +76,10 @@ async fn ensure(tx: &mut TenantTx, owner: Owner) -> Result<i64> {
         }
     };
     let (Owner::Session(id) | Owner::User(id)) = owner;
-    Ok(sqlx::query_scalar(sql).bind(id).fetch_one(tx.conn()).await?)
+    Ok(sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(tx.conn())
+        .await?)
 }
 
 async fn find(tx: &mut TenantTx, owner: Owner) -> Result<Option<i64>> {
@@ -79,7 +88,10 @@ async fn find(tx: &mut TenantTx, owner: Owner) -> Result<Option<i64>> {
         Owner::User(_) => "select id from carts where user_id = $1",
     };
     let (Owner::Session(id) | Owner::User(id)) = owner;
-    Ok(sqlx::query_scalar(sql).bind(id).fetch_optional(tx.conn()).await?)
+    Ok(sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
 }
 
 /// The owner's cart with current names, prices and stock (empty if there is none).
@@ -111,7 +123,10 @@ pub async fn count(tx: &mut TenantTx, owner: Owner) -> Result<i64> {
         }
     };
     let (Owner::Session(id) | Owner::User(id)) = owner;
-    Ok(sqlx::query_scalar(sql).bind(id).fetch_one(tx.conn()).await?)
+    Ok(sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(tx.conn())
+        .await?)
 }
 
 /// Checks that `quantity` of a product may sit in a cart.
@@ -128,7 +143,10 @@ async fn check_available(tx: &mut TenantTx, product_id: i64, quantity: i32) -> R
         return Err(Error::Rejected(format!("{name} is no longer sold.")));
     }
     if quantity > MAX_QUANTITY {
-        return Err(Error::invalid("quantity", format!("At most {MAX_QUANTITY} of one product.")));
+        return Err(Error::invalid(
+            "quantity",
+            format!("At most {MAX_QUANTITY} of one product."),
+        ));
     }
     if quantity > stock {
         return Err(Error::Rejected(if stock == 0 {
@@ -172,7 +190,12 @@ async fn upsert(tx: &mut TenantTx, cart_id: i64, product_id: i64, quantity: i32)
 }
 
 /// Sets a line's quantity; zero removes the line.
-pub async fn set_quantity(tx: &mut TenantTx, owner: Owner, product_id: i64, quantity: i32) -> Result<()> {
+pub async fn set_quantity(
+    tx: &mut TenantTx,
+    owner: Owner,
+    product_id: i64,
+    quantity: i32,
+) -> Result<()> {
     if quantity < 0 {
         return Err(Error::invalid("quantity", "A quantity cannot be negative."));
     }
@@ -198,7 +221,10 @@ pub async fn remove(tx: &mut TenantTx, owner: Owner, product_id: i64) -> Result<
 /// Empties the owner's cart (after checkout).
 pub async fn clear(tx: &mut TenantTx, owner: Owner) -> Result<()> {
     if let Some(cart_id) = find(tx, owner).await? {
-        sqlx::query("delete from cart_items where cart_id = $1").bind(cart_id).execute(tx.conn()).await?;
+        sqlx::query("delete from cart_items where cart_id = $1")
+            .bind(cart_id)
+            .execute(tx.conn())
+            .await?;
     }
     Ok(())
 }
@@ -225,6 +251,9 @@ pub async fn merge_into_user(tx: &mut TenantTx, session_id: i64, user_id: i64) -
     .bind(MAX_QUANTITY)
     .execute(tx.conn())
     .await?;
-    sqlx::query("delete from carts where id = $1").bind(from).execute(tx.conn()).await?;
+    sqlx::query("delete from carts where id = $1")
+        .bind(from)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }

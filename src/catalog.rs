@@ -84,7 +84,10 @@ impl ProductInput {
         }
         let description = description.trim();
         if description.chars().count() > 5000 {
-            return Err(Error::invalid("description", "A description is at most 5000 characters."));
+            return Err(Error::invalid(
+                "description",
+                "A description is at most 5000 characters.",
+            ));
         }
         let price = Price::parse(price)?;
         let stock: i64 = stock
@@ -95,7 +98,10 @@ impl ProductInput {
             return Err(Error::invalid("stock", "Stock cannot be negative."));
         }
         if stock > i64::from(MAX_STOCK) {
-            return Err(Error::invalid("stock", format!("Stock is at most {MAX_STOCK}.")));
+            return Err(Error::invalid(
+                "stock",
+                format!("Stock is at most {MAX_STOCK}."),
+            ));
         }
         Ok(ProductInput {
             name: name.to_owned(),
@@ -109,7 +115,11 @@ impl ProductInput {
 /// A product statement: `$head`, the product columns, then `$tail`, as one static string.
 macro_rules! product_sql {
     ($head:literal, $tail:literal) => {
-        concat!($head, " id, name, description, price, stock, is_active, created_at, updated_at ", $tail)
+        concat!(
+            $head,
+            " id, name, description, price, stock, is_active, created_at, updated_at ",
+            $tail
+        )
     };
 }
 
@@ -123,32 +133,44 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<Product>> {
 
 /// The products on sale, oldest first.
 pub async fn list_active(tx: &mut TenantTx) -> Result<Vec<Product>> {
-    Ok(sqlx::query_as(product_sql!("select", "from products where is_active order by id"))
-        .fetch_all(tx.conn())
-        .await?)
+    Ok(sqlx::query_as(product_sql!(
+        "select",
+        "from products where is_active order by id"
+    ))
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Product>> {
-    Ok(sqlx::query_as(product_sql!("select", "from products where id = $1"))
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await?)
+    Ok(
+        sqlx::query_as(product_sql!("select", "from products where id = $1"))
+            .bind(id)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 pub async fn get(tx: &mut TenantTx, id: i64) -> Result<Product> {
-    find(tx, id).await?.ok_or_else(|| Error::not_found("product"))
+    find(tx, id)
+        .await?
+        .ok_or_else(|| Error::not_found("product"))
 }
 
 pub async fn count(tx: &mut TenantTx) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from products").fetch_one(tx.conn()).await?)
+    Ok(sqlx::query_scalar("select count(*) from products")
+        .fetch_one(tx.conn())
+        .await?)
 }
 
 /// Active products with at most `threshold` items left, fewest first.
 pub async fn low_stock(tx: &mut TenantTx, threshold: i32) -> Result<Vec<Product>> {
-    Ok(sqlx::query_as(product_sql!("select", "from products where is_active and stock <= $1 order by stock, id"))
-        .bind(threshold)
-        .fetch_all(tx.conn())
-        .await?)
+    Ok(sqlx::query_as(product_sql!(
+        "select",
+        "from products where is_active and stock <= $1 order by stock, id"
+    ))
+    .bind(threshold)
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 pub async fn create(tx: &mut TenantTx, input: &ProductInput) -> Result<Product> {
@@ -195,7 +217,10 @@ pub async fn set_active(tx: &mut TenantTx, id: i64, active: bool) -> Result<Prod
 
 /// Deletes a product. Past orders keep their lines (name and price are copied there).
 pub async fn delete(tx: &mut TenantTx, id: i64) -> Result<()> {
-    let deleted = sqlx::query("delete from products where id = $1").bind(id).execute(tx.conn()).await?;
+    let deleted = sqlx::query("delete from products where id = $1")
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
     if deleted.rows_affected() == 0 {
         return Err(Error::not_found("product"));
     }
@@ -204,10 +229,13 @@ pub async fn delete(tx: &mut TenantTx, id: i64) -> Result<()> {
 
 /// Finds a product by exact name (seeding uses it to stay idempotent).
 pub async fn find_by_name(tx: &mut TenantTx, name: &str) -> Result<Option<Product>> {
-    Ok(sqlx::query_as(product_sql!("select", "from products where name = $1 order by id limit 1"))
-        .bind(name)
-        .fetch_optional(tx.conn())
-        .await?)
+    Ok(sqlx::query_as(product_sql!(
+        "select",
+        "from products where name = $1 order by id limit 1"
+    ))
+    .bind(name)
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 #[cfg(test)]
@@ -216,12 +244,27 @@ mod tests {
 
     #[test]
     fn prices() {
-        assert_eq!(Price::parse("999.99").unwrap().amount().to_string(), "999.99");
+        assert_eq!(
+            Price::parse("999.99").unwrap().amount().to_string(),
+            "999.99"
+        );
         assert_eq!(Price::parse("20").unwrap().amount().to_string(), "20.00");
         assert_eq!(Price::parse("$5.5").unwrap().amount().to_string(), "5.50");
         assert_eq!(Price::parse("0").unwrap().amount().to_string(), "0.00");
-        assert_eq!(Price::parse("9999999999.99").unwrap().amount().to_string(), "9999999999.99");
-        for bad in ["-1", "-0.01", "abc", "", "1.999", "10000000000", "1e3", "NaN"] {
+        assert_eq!(
+            Price::parse("9999999999.99").unwrap().amount().to_string(),
+            "9999999999.99"
+        );
+        for bad in [
+            "-1",
+            "-0.01",
+            "abc",
+            "",
+            "1.999",
+            "10000000000",
+            "1e3",
+            "NaN",
+        ] {
             let err = Price::parse(bad).unwrap_err();
             assert_eq!(err.field(), Some("price"), "{bad:?}");
         }

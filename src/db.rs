@@ -40,7 +40,9 @@ pub async fn connect(config: &DbConfig) -> Result<PgPool> {
 /// The `search_path` PostgreSQL reports on a pooled connection, outside any store
 /// transaction ([`NEUTRAL_SEARCH_PATH`] unless something is wrong).
 pub async fn search_path(pool: &PgPool) -> Result<String> {
-    Ok(sqlx::query_scalar("select current_setting('search_path')").fetch_one(pool).await?)
+    Ok(sqlx::query_scalar("select current_setting('search_path')")
+        .fetch_one(pool)
+        .await?)
 }
 
 /// Opens a pool on explicit options (tests build them from a fresh database).

@@ -8,7 +8,10 @@ use std::fmt;
 pub enum Error {
     /// Input that breaks a rule; `field` names the form field it belongs to.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// A thing that must be unique already exists (schema, domain, username, …).
     #[error("{0}")]
     Conflict(String),
@@ -32,7 +35,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn invalid(field: &'static str, message: impl fmt::Display) -> Self {
-        Error::Invalid { field, message: message.to_string() }
+        Error::Invalid {
+            field,
+            message: message.to_string(),
+        }
     }
 
     pub fn not_found(what: impl fmt::Display) -> Self {

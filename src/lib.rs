@@ -23,7 +23,7 @@ pub mod platform;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
-pub mod throttle;
 pub mod tenancy;
+pub mod throttle;
 
 pub use error::{Error, Result};

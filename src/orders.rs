@@ -134,28 +134,37 @@ pub async fn list_by_status(tx: &mut TenantTx, status: Option<OrderStatus>) -> R
 
 /// A customer's orders, newest first.
 pub async fn list_for_customer(tx: &mut TenantTx, customer_id: i64) -> Result<Vec<Order>> {
-    Ok(sqlx::query_as(order_sql!("select", "from orders where customer_id = $1 order by id desc"))
-        .bind(customer_id)
-        .fetch_all(tx.conn())
-        .await?)
+    Ok(sqlx::query_as(order_sql!(
+        "select",
+        "from orders where customer_id = $1 order by id desc"
+    ))
+    .bind(customer_id)
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 pub async fn count(tx: &mut TenantTx) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from orders").fetch_one(tx.conn()).await?)
-}
-
-/// Revenue of orders that were not cancelled.
-pub async fn revenue(tx: &mut TenantTx) -> Result<Decimal> {
-    Ok(sqlx::query_scalar("select coalesce(sum(total), 0)::numeric(14,2) from orders where status <> 'cancelled'")
+    Ok(sqlx::query_scalar("select count(*) from orders")
         .fetch_one(tx.conn())
         .await?)
 }
 
+/// Revenue of orders that were not cancelled.
+pub async fn revenue(tx: &mut TenantTx) -> Result<Decimal> {
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(total), 0)::numeric(14,2) from orders where status <> 'cancelled'",
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
 pub async fn find_by_number(tx: &mut TenantTx, number: &str) -> Result<Option<Order>> {
-    Ok(sqlx::query_as(order_sql!("select", "from orders where order_number = $1"))
-        .bind(number)
-        .fetch_optional(tx.conn())
-        .await?)
+    Ok(
+        sqlx::query_as(order_sql!("select", "from orders where order_number = $1"))
+            .bind(number)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 /// An order as its buyer may see it: placed by this session or by this customer.
@@ -179,7 +188,11 @@ pub async fn find_for_buyer(
 }
 
 /// Gives a customer the orders they placed as a guest in this session (at login).
-pub async fn adopt_guest_orders(tx: &mut TenantTx, session_id: i64, customer_id: i64) -> Result<u64> {
+pub async fn adopt_guest_orders(
+    tx: &mut TenantTx,
+    session_id: i64,
+    customer_id: i64,
+) -> Result<u64> {
     Ok(sqlx::query("update orders set customer_id = $2, updated_at = now() where session_id = $1 and customer_id is null")
         .bind(session_id)
         .bind(customer_id)
@@ -211,10 +224,19 @@ fn normalise(lines: &[LineRequest]) -> Result<Vec<LineRequest>> {
         let total = merged.entry(line.product_id).or_default();
         *total = total.saturating_add(line.quantity);
         if *total > MAX_QUANTITY {
-            return Err(Error::invalid("quantity", format!("At most {MAX_QUANTITY} of one product per order.")));
+            return Err(Error::invalid(
+                "quantity",
+                format!("At most {MAX_QUANTITY} of one product per order."),
+            ));
         }
     }
-    Ok(merged.into_iter().map(|(product_id, quantity)| LineRequest { product_id, quantity }).collect())
+    Ok(merged
+        .into_iter()
+        .map(|(product_id, quantity)| LineRequest {
+            product_id,
+            quantity,
+        })
+        .collect())
 }
 
 /// Places an order: takes stock, prices every line from the database, numbers it.
@@ -226,11 +248,13 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Order> {
             .bind(key)
             .execute(tx.conn())
             .await?;
-        let existing: Option<Order> =
-            sqlx::query_as(order_sql!("select", "from orders where idempotency_key = $1"))
-                .bind(key)
-                .fetch_optional(tx.conn())
-                .await?;
+        let existing: Option<Order> = sqlx::query_as(order_sql!(
+            "select",
+            "from orders where idempotency_key = $1"
+        ))
+        .bind(key)
+        .fetch_optional(tx.conn())
+        .await?;
         if let Some(order) = existing {
             return Ok(order);
         }
@@ -278,7 +302,12 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Order> {
     )
     .bind(order.id)
     .bind(priced.iter().map(|l| l.product_id).collect::<Vec<_>>())
-    .bind(priced.iter().map(|l| l.product_name.clone()).collect::<Vec<_>>())
+    .bind(
+        priced
+            .iter()
+            .map(|l| l.product_name.clone())
+            .collect::<Vec<_>>(),
+    )
     .bind(priced.iter().map(|l| l.unit_price).collect::<Vec<_>>())
     .bind(priced.iter().map(|l| l.quantity).collect::<Vec<_>>())
     .execute(tx.conn())
@@ -294,7 +323,9 @@ async fn unavailable(tx: &mut TenantTx, line: &LineRequest) -> Result<Error> {
             .fetch_optional(tx.conn())
             .await?;
     Ok(match product {
-        None | Some((_, _, false)) => Error::Rejected("A product in the cart is no longer sold.".into()),
+        None | Some((_, _, false)) => {
+            Error::Rejected("A product in the cart is no longer sold.".into())
+        }
         Some((name, 0, _)) => Error::Rejected(format!("{name} is out of stock.")),
         Some((name, stock, _)) => Error::Rejected(format!("Only {stock} of {name} left.")),
     })
@@ -314,7 +345,11 @@ pub async fn set_status(tx: &mut TenantTx, order_number: &str, to: OrderStatus) 
     use OrderStatus::*;
     let allowed = matches!(
         (from, to),
-        (Pending, Paid) | (Paid, Shipped) | (Shipped, Delivered) | (Pending, Cancelled) | (Paid, Cancelled)
+        (Pending, Paid)
+            | (Paid, Shipped)
+            | (Shipped, Delivered)
+            | (Pending, Cancelled)
+            | (Paid, Cancelled)
     );
     if !allowed {
         return Err(Error::Rejected(format!(
@@ -350,8 +385,14 @@ mod tests {
 
     #[test]
     fn normalise_merges_sorts_and_bounds() {
-        let l = |product_id, quantity| LineRequest { product_id, quantity };
-        assert_eq!(normalise(&[l(2, 1), l(1, 2), l(2, 3)]).unwrap(), vec![l(1, 2), l(2, 4)]);
+        let l = |product_id, quantity| LineRequest {
+            product_id,
+            quantity,
+        };
+        assert_eq!(
+            normalise(&[l(2, 1), l(1, 2), l(2, 3)]).unwrap(),
+            vec![l(1, 2), l(2, 4)]
+        );
         assert!(normalise(&[]).is_err());
         assert!(normalise(&[l(1, 0)]).is_err());
         assert!(normalise(&[l(1, 50), l(1, 50)]).is_err());

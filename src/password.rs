@@ -16,10 +16,16 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self> {
         let chars = raw.chars().count();
         if chars < MIN_LENGTH {
-            return Err(Error::invalid("password", format!("Use at least {MIN_LENGTH} characters.")));
+            return Err(Error::invalid(
+                "password",
+                format!("Use at least {MIN_LENGTH} characters."),
+            ));
         }
         if chars > MAX_LENGTH {
-            return Err(Error::invalid("password", format!("Use at most {MAX_LENGTH} characters.")));
+            return Err(Error::invalid(
+                "password",
+                format!("Use at most {MAX_LENGTH} characters."),
+            ));
         }
         Ok(Password(raw.to_owned()))
     }
@@ -45,7 +51,9 @@ pub async fn hash_blocking(password: Password) -> String {
 /// Checks `candidate` against a stored PHC hash. A malformed stored hash never matches.
 pub fn verify(candidate: &str, stored_hash: &str) -> bool {
     match PasswordHash::new(stored_hash) {
-        Ok(parsed) => Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -69,7 +77,11 @@ pub fn decoy_hash() -> &'static str {
 pub fn random_token(len: usize) -> String {
     use rand::distributions::Alphanumeric;
     use rand::Rng;
-    rand::rngs::OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

@@ -23,7 +23,12 @@ pub struct PlatformUser {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn create(pool: &PgPool, username: &Username, email: &Email, password: Password) -> Result<PlatformUser> {
+pub async fn create(
+    pool: &PgPool,
+    username: &Username,
+    email: &Email,
+    password: Password,
+) -> Result<PlatformUser> {
     let hash = password::hash_blocking(password).await;
     sqlx::query_as(
         "insert into public.platform_users (username, email, password_hash) values ($1, $2, $3) \
@@ -35,21 +40,33 @@ pub async fn create(pool: &PgPool, username: &Username, email: &Email, password:
     .fetch_one(pool)
     .await
     .map_err(Error::on_unique("platform_users_username_key", || {
-        format!("The platform username '{}' is already taken.", username.as_str())
+        format!(
+            "The platform username '{}' is already taken.",
+            username.as_str()
+        )
     }))
 }
 
 pub async fn count(pool: &PgPool) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from public.platform_users").fetch_one(pool).await?)
+    Ok(
+        sqlx::query_scalar("select count(*) from public.platform_users")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Checks credentials; `None` for any failure, taking the same time either way.
-pub async fn authenticate(pool: &PgPool, username: &str, candidate: &str) -> Result<Option<PlatformUser>> {
-    let row: Option<(i64, String, bool)> =
-        sqlx::query_as("select id, password_hash, is_active from public.platform_users where username = $1")
-            .bind(username.trim())
-            .fetch_optional(pool)
-            .await?;
+pub async fn authenticate(
+    pool: &PgPool,
+    username: &str,
+    candidate: &str,
+) -> Result<Option<PlatformUser>> {
+    let row: Option<(i64, String, bool)> = sqlx::query_as(
+        "select id, password_hash, is_active from public.platform_users where username = $1",
+    )
+    .bind(username.trim())
+    .fetch_optional(pool)
+    .await?;
     let (id, hash, active) = match row {
         Some(row) => row,
         None => (0, password::decoy_hash().to_owned(), false),
@@ -70,15 +87,23 @@ pub async fn authenticate(pool: &PgPool, username: &str, candidate: &str) -> Res
 pub async fn login(pool: &PgPool, username: &str, candidate: &str) -> Result<PlatformUser> {
     let username = username.trim();
     // Each step borrows a connection only for itself: a pool of one must not deadlock.
-    throttle::PLATFORM.check(&mut *pool.acquire().await?, username).await?;
+    throttle::PLATFORM
+        .check(&mut *pool.acquire().await?, username)
+        .await?;
     match authenticate(pool, username, candidate).await? {
         Some(user) => {
-            throttle::PLATFORM.clear(&mut *pool.acquire().await?, username).await?;
+            throttle::PLATFORM
+                .clear(&mut *pool.acquire().await?, username)
+                .await?;
             Ok(user)
         }
         None => {
-            throttle::PLATFORM.record_failure(&mut *pool.acquire().await?, username).await?;
-            Err(Error::Rejected("The username or password is incorrect.".into()))
+            throttle::PLATFORM
+                .record_failure(&mut *pool.acquire().await?, username)
+                .await?;
+            Err(Error::Rejected(
+                "The username or password is incorrect.".into(),
+            ))
         }
     }
 }
@@ -115,7 +140,10 @@ pub async fn session_user(pool: &PgPool, token: &str) -> Result<Option<PlatformU
 }
 
 pub async fn end_session(pool: &PgPool, token: &str) -> Result<()> {
-    sqlx::query("delete from public.platform_sessions where token_hash = $1").bind(digest(token)).execute(pool).await?;
+    sqlx::query("delete from public.platform_sessions where token_hash = $1")
+        .bind(digest(token))
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -135,7 +163,11 @@ pub async fn store_summaries(pool: &PgPool) -> Result<Vec<StoreSummary>> {
         let products = catalog::count(&mut tx).await?;
         let orders = orders::count(&mut tx).await?;
         tx.commit().await?;
-        summaries.push(StoreSummary { tenant, products, orders });
+        summaries.push(StoreSummary {
+            tenant,
+            products,
+            orders,
+        });
     }
     Ok(summaries)
 }

@@ -130,8 +130,12 @@ async fn seed_store(
         let id = match catalog::find_by_name(&mut tx, product.name).await? {
             Some(existing) => existing.id,
             None => {
-                let input =
-                    ProductInput::parse(product.name, product.description, product.price, &product.stock.to_string())?;
+                let input = ProductInput::parse(
+                    product.name,
+                    product.description,
+                    product.price,
+                    &product.stock.to_string(),
+                )?;
                 products_added += 1;
                 catalog::create(&mut tx, &input).await?.id
             }
@@ -148,7 +152,13 @@ async fn seed_store(
                 customer_name: "Demo Customer".into(),
                 email: "customer@example.com".into(),
                 address: "1 Demo Street, Sampletown".into(),
-                lines: product_ids.iter().map(|&product_id| LineRequest { product_id, quantity: 1 }).collect(),
+                lines: product_ids
+                    .iter()
+                    .map(|&product_id| LineRequest {
+                        product_id,
+                        quantity: 1,
+                    })
+                    .collect(),
                 idempotency_key: None,
                 session_id: None,
             },
@@ -160,7 +170,10 @@ async fn seed_store(
         None
     };
 
-    let admin_created = if accounts::find_by_username(&mut tx, "admin").await?.is_none() {
+    let admin_created = if accounts::find_by_username(&mut tx, "admin")
+        .await?
+        .is_none()
+    {
         let password = match admin_password {
             Some(p) => p.to_owned(),
             None => password::random_token(16),
@@ -176,7 +189,10 @@ async fn seed_store(
             },
         )
         .await?;
-        Some(AdminLogin { username: "admin".into(), password })
+        Some(AdminLogin {
+            username: "admin".into(),
+            password,
+        })
     } else {
         None
     };

@@ -70,7 +70,10 @@ pub async fn find(tx: &mut TenantTx, token: &str) -> Result<Option<Session>> {
 
 /// Ends a session (logout). Its anonymous cart goes with it.
 pub async fn delete(tx: &mut TenantTx, session_id: i64) -> Result<()> {
-    sqlx::query("delete from sessions where id = $1").bind(session_id).execute(tx.conn()).await?;
+    sqlx::query("delete from sessions where id = $1")
+        .bind(session_id)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
@@ -85,5 +88,10 @@ pub async fn delete_for_user(tx: &mut TenantTx, user_id: i64) -> Result<u64> {
 
 /// Removes expired sessions; returns how many.
 pub async fn purge_expired(tx: &mut TenantTx) -> Result<u64> {
-    Ok(sqlx::query("delete from sessions where expires_at <= now()").execute(tx.conn()).await?.rows_affected())
+    Ok(
+        sqlx::query("delete from sessions where expires_at <= now()")
+            .execute(tx.conn())
+            .await?
+            .rows_affected(),
+    )
 }

@@ -31,14 +31,20 @@ impl SettingsUpdate {
         }
         let tagline = tagline.trim();
         if tagline.chars().count() > 200 {
-            return Err(Error::invalid("tagline", "A tagline is at most 200 characters."));
+            return Err(Error::invalid(
+                "tagline",
+                "A tagline is at most 200 characters.",
+            ));
         }
         let colour = primary_colour.trim().to_ascii_lowercase();
         let well_formed = colour.len() == 7
             && colour.starts_with('#')
             && colour[1..].bytes().all(|b| b.is_ascii_hexdigit());
         if !well_formed {
-            return Err(Error::invalid("primary_colour", "Use a colour like #2f5bea."));
+            return Err(Error::invalid(
+                "primary_colour",
+                "Use a colour like #2f5bea.",
+            ));
         }
         Ok(SettingsUpdate {
             display_name: display_name.to_owned(),

@@ -56,13 +56,24 @@ impl Ledger {
         Ok(())
     }
 
-    pub(crate) async fn record_failure(&self, conn: &mut PgConnection, username: &str) -> Result<()> {
-        sqlx::query(self.failed).bind(username).bind(LOCKOUT_MINUTES).execute(&mut *conn).await?;
+    pub(crate) async fn record_failure(
+        &self,
+        conn: &mut PgConnection,
+        username: &str,
+    ) -> Result<()> {
+        sqlx::query(self.failed)
+            .bind(username)
+            .bind(LOCKOUT_MINUTES)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
     pub(crate) async fn clear(&self, conn: &mut PgConnection, username: &str) -> Result<()> {
-        sqlx::query(self.cleared).bind(username).execute(&mut *conn).await?;
+        sqlx::query(self.cleared)
+            .bind(username)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 }

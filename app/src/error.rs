@@ -53,7 +53,10 @@ impl From<marketplace::Error> for AppError {
     fn from(err: marketplace::Error) -> Self {
         use marketplace::Error as E;
         match err {
-            E::Invalid { field, message } => AppError::Invalid { field: field.to_owned(), message },
+            E::Invalid { field, message } => AppError::Invalid {
+                field: field.to_owned(),
+                message,
+            },
             E::Conflict(m) => AppError::Conflict(m),
             E::NotFound(m) => AppError::NotFound(m),
             E::Rejected(m) => AppError::Rejected(m),

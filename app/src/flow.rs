@@ -68,7 +68,10 @@ impl StageKind {
 
     /// Whether the seed's JSON describes this stage (it stops at the schema switch).
     pub fn in_seed(self) -> bool {
-        !matches!(self, StageKind::NoStore | StageKind::Query | StageKind::Response)
+        !matches!(
+            self,
+            StageKind::NoStore | StageKind::Query | StageKind::Response
+        )
     }
 
     /// A stable name for markup and tests.
@@ -233,5 +236,9 @@ impl Routing {
 
 /// "1 order", "2 products".
 fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -10,7 +10,9 @@ use server_fn::ServerFn;
 use crate::error::AppError;
 
 /// The error of `action`'s last submission, if it failed.
-pub fn action_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<AppError> + Copy + Send + Sync + 'static
+pub fn action_error<S>(
+    action: ServerAction<S>,
+) -> impl Fn() -> Option<AppError> + Copy + Send + Sync + 'static
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
@@ -21,7 +23,10 @@ where
         Some(Ok(_)) => None,
         None => query.with(|q| {
             (q.get_str("__path") == Some(S::PATH))
-                .then(|| q.get_str("__err").map(ServerFnUrlError::<AppError>::decode_err))
+                .then(|| {
+                    q.get_str("__err")
+                        .map(ServerFnUrlError::<AppError>::decode_err)
+                })
                 .flatten()
         }),
     }

@@ -6,23 +6,25 @@ pub mod admin;
 pub mod error;
 pub mod flow;
 pub mod forms;
-pub mod store;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod store;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::admin::platform::{NewStorePage, StoreAdminPage};
+use crate::admin::store::{
+    OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, UsersPage,
+};
+use crate::admin::{AdminActions, AdminHome};
 use crate::store::account::{LoginPage, LogoutPage, MyOrdersPage, RegisterPage};
 use crate::store::cart::CartPage;
 use crate::store::catalogue::{HomePage, ProductDetailPage};
 use crate::store::checkout::{CheckoutPage, OrderPage};
 use crate::store::StoreActions;
-use crate::admin::platform::{NewStorePage, StoreAdminPage};
-use crate::admin::store::{OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, UsersPage};
-use crate::admin::{AdminActions, AdminHome};
 
 /// The HTML document around the application, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -74,7 +74,10 @@ impl RequestSite {
     /// visitor is using.
     pub fn port_suffix(&self) -> &str {
         match self.host.rfind(':') {
-            Some(i) if !self.host.ends_with(']') && self.host[i + 1..].bytes().all(|b| b.is_ascii_digit()) => {
+            Some(i)
+                if !self.host.ends_with(']')
+                    && self.host[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 &self.host[i..]
             }
             _ => "",
@@ -175,7 +178,9 @@ pub fn set_session_cookie(token: &str) {
     let max_age = sessions::LIFETIME_DAYS * 24 * 3600;
     if let (Some(response), Some(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
-        cookie_header(format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")),
+        cookie_header(format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}"
+        )),
     ) {
         response.append_header(http::header::SET_COOKIE, value);
     }
@@ -185,7 +190,9 @@ pub fn set_session_cookie(token: &str) {
 pub fn clear_session_cookie() {
     if let (Some(response), Some(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
-        cookie_header(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")),
+        cookie_header(format!(
+            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        )),
     ) {
         response.append_header(http::header::SET_COOKIE, value);
     }

@@ -23,22 +23,41 @@ use marketplace::{platform, seed};
 use crate::startup;
 
 #[derive(Debug, Parser)]
-#[command(name = "marketplace", version, about = "A schema-per-tenant store platform")]
+#[command(
+    name = "marketplace",
+    version,
+    about = "A schema-per-tenant store platform"
+)]
 pub struct Cli {
     /// PostgreSQL URL of the platform database.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
     /// Hosts that serve the public site instead of a store (comma-separated).
-    #[arg(long, env = "MARKETPLACE_PUBLIC_HOSTS", default_value = "localhost,127.0.0.1", global = true)]
+    #[arg(
+        long,
+        env = "MARKETPLACE_PUBLIC_HOSTS",
+        default_value = "localhost,127.0.0.1",
+        global = true
+    )]
     pub public_hosts: String,
 
     /// Largest number of database connections to open.
-    #[arg(long, env = "MARKETPLACE_DB_MAX_CONNECTIONS", default_value_t = 20, global = true)]
+    #[arg(
+        long,
+        env = "MARKETPLACE_DB_MAX_CONNECTIONS",
+        default_value_t = 20,
+        global = true
+    )]
     pub max_connections: u32,
 
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `server=debug`.
-    #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn", global = true)]
+    #[arg(
+        long,
+        env = "RUST_LOG",
+        default_value = "info,sqlx=warn",
+        global = true
+    )]
     pub log: String,
 
     #[command(subcommand)]
@@ -109,7 +128,10 @@ pub enum Command {
 pub fn init_tracing(cli: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// A failure worth telling the person at the terminal.
@@ -132,12 +154,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .into(),
         ));
     };
-    let pool = db::connect(&DbConfig { url, max_connections: cli.max_connections }).await.map_err(|err| {
-        CliError::Usage(format!("cannot connect to the database at DATABASE_URL: {err}"))
+    let pool = db::connect(&DbConfig {
+        url,
+        max_connections: cli.max_connections,
+    })
+    .await
+    .map_err(|err| {
+        CliError::Usage(format!(
+            "cannot connect to the database at DATABASE_URL: {err}"
+        ))
     })?;
 
     match cli.command {
-        Command::Serve { addr, site_root, trust_forwarded_host } => {
+        Command::Serve {
+            addr,
+            site_root,
+            trust_forwarded_host,
+        } => {
             let site_root = startup::find_site_root(site_root.as_deref());
             if !site_root.join("pkg").is_dir() {
                 tracing::warn!(
@@ -148,15 +181,30 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let options = startup::leptos_options(&site_root, addr);
             let state = startup::state(pool.clone(), public_hosts, options);
             let tenants = registry::list(&pool).await?;
-            println!("marketplace is serving on http://localhost:{}/", addr.port());
+            println!(
+                "marketplace is serving on http://localhost:{}/",
+                addr.port()
+            );
             for tenant in &tenants {
-                println!("  {:<24} http://{}:{}/", tenant.name, tenant.primary_domain, addr.port());
+                println!(
+                    "  {:<24} http://{}:{}/",
+                    tenant.name,
+                    tenant.primary_domain,
+                    addr.port()
+                );
             }
             startup::serve(state, addr, trust_forwarded_host).await?;
             Ok(())
         }
-        Command::MigrateSchemas { schema, jobs } => migrate_schemas(&pool, schema.as_deref(), jobs).await,
-        Command::CreateTenant { name, email, schema, domain } => {
+        Command::MigrateSchemas { schema, jobs } => {
+            migrate_schemas(&pool, schema.as_deref(), jobs).await
+        }
+        Command::CreateTenant {
+            name,
+            email,
+            schema,
+            domain,
+        } => {
             let new = NewTenant::parse(&name, &email, &schema, &domain)?;
             let tenant = provision::create(&pool, &new, &public_hosts).await?;
             println!(
@@ -166,10 +214,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::CreateTestData { admin_password } => {
-            let report = seed::create_test_data(&pool, &public_hosts, admin_password.as_deref()).await?;
+            let report =
+                seed::create_test_data(&pool, &public_hosts, admin_password.as_deref()).await?;
             for store in report {
-                let created = if store.store_created { "created" } else { "exists" };
-                println!("{} ({}, {}): store {created}", store.name, store.schema, store.domain);
+                let created = if store.store_created {
+                    "created"
+                } else {
+                    "exists"
+                };
+                println!(
+                    "{} ({}, {}): store {created}",
+                    store.name, store.schema, store.domain
+                );
                 if store.products_added > 0 {
                     println!("  added {} products", store.products_added);
                 }
@@ -182,7 +238,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::CreateSuperuser { schema, username, email, password } => {
+        Command::CreateSuperuser {
+            schema,
+            username,
+            email,
+            password,
+        } => {
             let username = Username::parse(&username)?;
             let email = Email::parse(&email)?;
             let password = Password::parse(&match password {
@@ -196,7 +257,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     let mut tx = TenantTx::begin(&pool, &tenant.schema_name).await?;
                     let user = accounts::create(
                         &mut tx,
-                        NewUser { username, email, full_name: String::new(), password, role: Role::Superuser },
+                        NewUser {
+                            username,
+                            email,
+                            full_name: String::new(),
+                            password,
+                            role: Role::Superuser,
+                        },
                     )
                     .await?;
                     tx.commit().await?;
@@ -207,7 +274,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 None => {
                     let user = platform::create(&pool, &username, &email, password).await?;
-                    println!("Created platform staff user '{}' (log in at http://localhost:8000/admin)", user.username);
+                    println!(
+                        "Created platform staff user '{}' (log in at http://localhost:8000/admin)",
+                        user.username
+                    );
                 }
             }
             Ok(())
@@ -218,7 +288,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 println!("No stores yet. Create one with `marketplace create-tenant` or `marketplace create-test-data`.");
                 return Ok(());
             }
-            println!("{:<24} {:<20} {:<32} {:<10} CREATED", "NAME", "SCHEMA", "PRIMARY DOMAIN", "STATUS");
+            println!(
+                "{:<24} {:<20} {:<32} {:<10} CREATED",
+                "NAME", "SCHEMA", "PRIMARY DOMAIN", "STATUS"
+            );
             for t in tenants {
                 println!(
                     "{:<24} {:<20} {:<32} {:<10} {}",
@@ -236,7 +309,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 fn prompt_password() -> Result<String, CliError> {
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage("no --password given and no terminal to ask for one".into()));
+        return Err(CliError::Usage(
+            "no --password given and no terminal to ask for one".into(),
+        ));
     }
     let first = rpassword::prompt_password("Password: ")?;
     let second = rpassword::prompt_password("Password (again): ")?;
@@ -258,9 +333,11 @@ async fn migrate_schemas(pool: &PgPool, schema: Option<&str>, jobs: usize) -> Re
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     }
     bar.set_style(
-        ProgressStyle::with_template("{spinner} migrating stores {pos}/{len} [{bar:30}] {elapsed} {msg}")
-            .expect("valid progress template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} migrating stores {pos}/{len} [{bar:30}] {elapsed} {msg}",
+        )
+        .expect("valid progress template")
+        .progress_chars("=> "),
     );
     let outcomes = migrate::migrate_tenants(pool, &set, only.as_ref(), jobs, |total, outcome| {
         bar.set_length(total as u64);
@@ -291,7 +368,9 @@ async fn migrate_schemas(pool: &PgPool, schema: Option<&str>, jobs: usize) -> Re
         started.elapsed()
     );
     if failures > 0 {
-        return Err(CliError::Usage(format!("{failures} store schema(s) failed to migrate")));
+        return Err(CliError::Usage(format!(
+            "{failures} store schema(s) failed to migrate"
+        )));
     }
     Ok(())
 }
@@ -300,6 +379,13 @@ fn describe(applied: &[i64]) -> String {
     if applied.is_empty() {
         "up to date".to_owned()
     } else {
-        format!("applied {}", applied.iter().map(|v| format!("{v:04}")).collect::<Vec<_>>().join(", "))
+        format!(
+            "applied {}",
+            applied
+                .iter()
+                .map(|v| format!("{v:04}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     }
 }

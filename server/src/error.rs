@@ -20,7 +20,10 @@ struct Body<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into() }
+        ApiError {
+            status,
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -30,7 +33,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(Body { error: &self.message })).into_response()
+        (
+            self.status,
+            Json(Body {
+                error: &self.message,
+            }),
+        )
+            .into_response()
     }
 }
 

@@ -65,7 +65,11 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
 /// The application state over an open pool.
 pub fn state(pool: PgPool, public_hosts: PublicHosts, leptos_options: LeptosOptions) -> AppState {
     let resolver = Arc::new(Resolver::new(pool.clone(), public_hosts));
-    AppState { leptos_options, pool, resolver }
+    AppState {
+        leptos_options,
+        pool,
+        resolver,
+    }
 }
 
 /// The whole application: JSON routes, Leptos pages and server functions, static
@@ -83,7 +87,9 @@ pub fn router(state: AppState, trust_forwarded_host: bool) -> Router {
             move || shell(options.clone()),
         )
     };
-    let root = move |State(state): State<AppState>, Extension(site): Extension<RequestSite>, request: Request| {
+    let root = move |State(state): State<AppState>,
+                     Extension(site): Extension<RequestSite>,
+                     request: Request| {
         let home = home.clone();
         async move {
             match site.site {
@@ -105,7 +111,10 @@ pub fn router(state: AppState, trust_forwarded_host: bool) -> Router {
         })
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
-            LayerState { app: state.clone(), trust_forwarded_host },
+            LayerState {
+                app: state.clone(),
+                trust_forwarded_host,
+            },
             tenant_layer::resolve,
         ))
         .layer(CompressionLayer::new())
@@ -120,7 +129,10 @@ pub fn router(state: AppState, trust_forwarded_host: bool) -> Router {
 /// "Page not found".
 async fn fallback(State(state): State<AppState>, uri: Uri, request: Request<Body>) -> Response {
     let path = uri.path();
-    if matches!(*request.method(), Method::GET | Method::HEAD) && path.len() > 1 && path.ends_with('/') {
+    if matches!(*request.method(), Method::GET | Method::HEAD)
+        && path.len() > 1
+        && path.ends_with('/')
+    {
         let trimmed = path.trim_end_matches('/');
         // "//evil.example/" must not become a redirect to another site.
         if trimmed.is_empty() || trimmed.starts_with("//") {
@@ -133,16 +145,25 @@ async fn fallback(State(state): State<AppState>, uri: Uri, request: Request<Body
         return Redirect::permanent(&target).into_response();
     }
     let context_state = state.clone();
-    let handler = leptos_axum::file_and_error_handler_with_context(move || provide_context(context_state.clone()), shell);
+    let handler = leptos_axum::file_and_error_handler_with_context(
+        move || provide_context(context_state.clone()),
+        shell,
+    );
     handler(uri, State(state), request).await
 }
 
 /// Serves until the process is stopped (Ctrl-C or SIGTERM end it gracefully).
-pub async fn serve(state: AppState, addr: SocketAddr, trust_forwarded_host: bool) -> std::io::Result<()> {
+pub async fn serve(
+    state: AppState,
+    addr: SocketAddr,
+    trust_forwarded_host: bool,
+) -> std::io::Result<()> {
     let listener_task = state.resolver.spawn_listener();
     let app = router(state, trust_forwarded_host);
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     listener_task.abort();
     Ok(())
 }
@@ -153,7 +174,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut sig) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut sig) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             sig.recv().await;
         }
     };

@@ -35,16 +35,28 @@ pub struct LayerState {
     pub trust_forwarded_host: bool,
 }
 
-pub async fn resolve(State(layer): State<LayerState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve(
+    State(layer): State<LayerState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let received = Instant::now();
-    let LayerState { app: state, trust_forwarded_host: trust_forwarded } = layer;
+    let LayerState {
+        app: state,
+        trust_forwarded_host: trust_forwarded,
+    } = layer;
     let raw_host = request_host(&request, trust_forwarded);
     let Some(raw_host) = raw_host else {
-        return ApiError::new(StatusCode::BAD_REQUEST, "The request has no Host header.").into_response();
+        return ApiError::new(StatusCode::BAD_REQUEST, "The request has no Host header.")
+            .into_response();
     };
     let host_read = Instant::now();
     let Some(hostname) = Hostname::from_host_header(&raw_host) else {
-        return ApiError::not_found(format!("No store is served at {}.", raw_host.escape_debug())).into_response();
+        return ApiError::not_found(format!(
+            "No store is served at {}.",
+            raw_host.escape_debug()
+        ))
+        .into_response();
     };
 
     let host_parsed = Instant::now();
@@ -63,11 +75,26 @@ pub async fn resolve(State(layer): State<LayerState>, mut request: Request, next
         }
     }
     if !request.method().is_safe() && !same_origin(&request, &raw_host) {
-        return ApiError::new(StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response();
+        return ApiError::new(StatusCode::FORBIDDEN, "Cross-origin request refused.")
+            .into_response();
     }
-    let marks = LayerMarks { received, host_read, host_parsed, resolved, admitted: Instant::now() };
-    let site = RequestSite { host: raw_host, hostname, site, cache_hit: resolution.cache_hit, lookup_time, marks };
-    let schema = HeaderValue::from_str(site.schema_label()).expect("schema names are valid header values");
+    let marks = LayerMarks {
+        received,
+        host_read,
+        host_parsed,
+        resolved,
+        admitted: Instant::now(),
+    };
+    let site = RequestSite {
+        host: raw_host,
+        hostname,
+        site,
+        cache_hit: resolution.cache_hit,
+        lookup_time,
+        marks,
+    };
+    let schema =
+        HeaderValue::from_str(site.schema_label()).expect("schema names are valid header values");
     request.extensions_mut().insert(site);
     let mut response = next.run(request).await;
     response.headers_mut().insert(SCHEMA_HEADER, schema);
@@ -79,7 +106,11 @@ fn request_host(request: &Request, trust_forwarded: bool) -> Option<String> {
     let headers = request.headers();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let forwarded = trust_forwarded
-        .then(|| header("x-forwarded-host").and_then(|h| h.split(',').next()).map(str::trim))
+        .then(|| {
+            header("x-forwarded-host")
+                .and_then(|h| h.split(',').next())
+                .map(str::trim)
+        })
         .flatten();
     forwarded
         .or_else(|| header(HOST.as_str()))
@@ -92,7 +123,11 @@ fn request_host(request: &Request, trust_forwarded: bool) -> Option<String> {
 /// (browsers send `Origin` with every POST) and carry no ambient credentials to abuse.
 fn same_origin(request: &Request, host: &str) -> bool {
     let headers = request.headers();
-    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     let source = match (header(ORIGIN), header(REFERER)) {
         (Some(origin), _) => origin,
         (None, Some(referer)) => referer,
@@ -117,12 +152,23 @@ fn suspended(name: &str, schema: &str) -> Response {
          </body></html>"
     );
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response();
-    response.headers_mut().insert(SCHEMA_HEADER, HeaderValue::from_str(schema).expect("valid schema"));
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    response.headers_mut().insert("retry-after", HeaderValue::from_static("3600"));
+    response.headers_mut().insert(
+        SCHEMA_HEADER,
+        HeaderValue::from_str(schema).expect("valid schema"),
+    );
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+        .headers_mut()
+        .insert("retry-after", HeaderValue::from_static("3600"));
     response
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

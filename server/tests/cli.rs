@@ -19,7 +19,11 @@ fn marketplace(url: &str, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 async fn state_of(pool: &PgPool) -> (Vec<String>, i64, i64) {
@@ -29,59 +33,148 @@ async fn state_of(pool: &PgPool) -> (Vec<String>, i64, i64) {
     .fetch_all(pool)
     .await
     .unwrap();
-    let (tenants, domains) = sqlx::query_as("select (select count(*) from public.tenants), (select count(*) from public.domains)")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let (tenants, domains) = sqlx::query_as(
+        "select (select count(*) from public.tenants), (select count(*) from public.domains)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
     (schemas, tenants, domains)
 }
 
 #[sqlx::test(migrations = false)]
-async fn create_tenant_refuses_hostile_input_and_changes_nothing(_: PgPoolOptions, options: PgConnectOptions) {
+async fn create_tenant_refuses_hostile_input_and_changes_nothing(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let url = common::database_url(&options);
     let pool = marketplace::db::connect_with(options, 2).await.unwrap();
     let migrate = marketplace(&url, &["migrate-schemas"]);
     assert!(migrate.status.success(), "{}", text(&migrate));
     let ok = marketplace(
         &url,
-        &["create-tenant", "--name", "TechStore", "--email", "admin@techstore.local", "--schema", "techstore", "--domain", "techstore.localhost"],
+        &[
+            "create-tenant",
+            "--name",
+            "TechStore",
+            "--email",
+            "admin@techstore.local",
+            "--schema",
+            "techstore",
+            "--domain",
+            "techstore.localhost",
+        ],
     );
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("Created store 'TechStore'"));
     let before = state_of(&pool).await;
 
     let cases: &[(&[&str], &str)] = &[
-        (&["--schema", "public", "--domain", "a.localhost"], "reserved"),
-        (&["--schema", "information_schema", "--domain", "a.localhost"], "reserved"),
-        (&["--schema", "pg_shop", "--domain", "a.localhost"], "reserved"),
-        (&["--schema", "Tech-Store", "--domain", "a.localhost"], "not a valid schema name"),
-        (&["--schema", "x\"; drop schema public cascade; --", "--domain", "a.localhost"], "not a valid schema name"),
-        (&["--schema", &"s".repeat(64), "--domain", "a.localhost"], "at most 63"),
-        (&["--schema", "techstore", "--domain", "other.localhost"], "already exists"),
-        (&["--schema", "other", "--domain", "techstore.localhost"], "already serves a store"),
-        (&["--schema", "other", "--domain", "TECHSTORE.localhost."], "already serves a store"),
-        (&["--schema", "other", "--domain", "bad domain"], "not a valid domain"),
-        (&["--schema", "other", "--domain", "other.localhost:8000"], "without scheme, port or path"),
-        (&["--schema", "other", "--domain", "localhost"], "public site"),
+        (
+            &["--schema", "public", "--domain", "a.localhost"],
+            "reserved",
+        ),
+        (
+            &["--schema", "information_schema", "--domain", "a.localhost"],
+            "reserved",
+        ),
+        (
+            &["--schema", "pg_shop", "--domain", "a.localhost"],
+            "reserved",
+        ),
+        (
+            &["--schema", "Tech-Store", "--domain", "a.localhost"],
+            "not a valid schema name",
+        ),
+        (
+            &[
+                "--schema",
+                "x\"; drop schema public cascade; --",
+                "--domain",
+                "a.localhost",
+            ],
+            "not a valid schema name",
+        ),
+        (
+            &["--schema", &"s".repeat(64), "--domain", "a.localhost"],
+            "at most 63",
+        ),
+        (
+            &["--schema", "techstore", "--domain", "other.localhost"],
+            "already exists",
+        ),
+        (
+            &["--schema", "other", "--domain", "techstore.localhost"],
+            "already serves a store",
+        ),
+        (
+            &["--schema", "other", "--domain", "TECHSTORE.localhost."],
+            "already serves a store",
+        ),
+        (
+            &["--schema", "other", "--domain", "bad domain"],
+            "not a valid domain",
+        ),
+        (
+            &["--schema", "other", "--domain", "other.localhost:8000"],
+            "without scheme, port or path",
+        ),
+        (
+            &["--schema", "other", "--domain", "localhost"],
+            "public site",
+        ),
     ];
     for (args, expected) in cases {
-        let mut full = vec!["create-tenant", "--name", "Other", "--email", "o@other.example"];
+        let mut full = vec![
+            "create-tenant",
+            "--name",
+            "Other",
+            "--email",
+            "o@other.example",
+        ];
         full.extend_from_slice(args);
         let out = marketplace(&url, &full);
         assert!(!out.status.success(), "{args:?} succeeded");
         let said = text(&out);
-        assert!(said.contains(expected), "{args:?}: expected {expected:?} in {said:?}");
+        assert!(
+            said.contains(expected),
+            "{args:?}: expected {expected:?} in {said:?}"
+        );
         assert!(said.starts_with("error:"), "{said}");
-        assert_eq!(state_of(&pool).await, before, "{args:?} changed the database");
+        assert_eq!(
+            state_of(&pool).await,
+            before,
+            "{args:?} changed the database"
+        );
     }
     let bad_email = marketplace(
         &url,
-        &["create-tenant", "--name", "X", "--email", "not-an-email", "--schema", "xs", "--domain", "xs.localhost"],
+        &[
+            "create-tenant",
+            "--name",
+            "X",
+            "--email",
+            "not-an-email",
+            "--schema",
+            "xs",
+            "--domain",
+            "xs.localhost",
+        ],
     );
     assert!(!bad_email.status.success() && text(&bad_email).contains("@"));
     let no_name = marketplace(
         &url,
-        &["create-tenant", "--name", "  ", "--email", "a@b.example", "--schema", "xs", "--domain", "xs.localhost"],
+        &[
+            "create-tenant",
+            "--name",
+            "  ",
+            "--email",
+            "a@b.example",
+            "--schema",
+            "xs",
+            "--domain",
+            "xs.localhost",
+        ],
     );
     assert!(!no_name.status.success() && text(&no_name).contains("needs a name"));
     assert_eq!(state_of(&pool).await, before);
@@ -96,7 +189,10 @@ async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOp
     let first = marketplace(&url, &["create-test-data"]);
     assert!(first.status.success(), "{}", text(&first));
     let said = text(&first);
-    assert!(said.contains("placed order TECH001") && said.contains("placed order FASH001"), "{said}");
+    assert!(
+        said.contains("placed order TECH001") && said.contains("placed order FASH001"),
+        "{said}"
+    );
     assert_eq!(said.matches("admin login: admin / ").count(), 2);
     let again = marketplace(&url, &["create-test-data"]);
     assert!(again.status.success());
@@ -112,7 +208,11 @@ async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOp
 
     let migrate = marketplace(&url, &["migrate-schemas", "--jobs", "2"]);
     assert!(migrate.status.success());
-    assert!(text(&migrate).contains("2 store schema(s) checked, 0 migrated, 0 failed"), "{}", text(&migrate));
+    assert!(
+        text(&migrate).contains("2 store schema(s) checked, 0 migrated, 0 failed"),
+        "{}",
+        text(&migrate)
+    );
     let one = marketplace(&url, &["migrate-schemas", "--schema", "fashion"]);
     assert!(one.status.success() && text(&one).contains("1 store schema(s) checked"));
     let unknown = marketplace(&url, &["migrate-schemas", "--schema", "nope"]);
@@ -120,48 +220,113 @@ async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOp
 
     let list = marketplace(&url, &["list-tenants"]);
     let listed = text(&list);
-    assert!(listed.contains("TechStore") && listed.contains("fashion.localhost") && listed.contains("active"));
+    assert!(
+        listed.contains("TechStore")
+            && listed.contains("fashion.localhost")
+            && listed.contains("active")
+    );
 
     let staff = marketplace(
         &url,
-        &["create-superuser", "--schema", "techstore", "--username", "boss", "--email", "boss@techstore.local", "--password", "a long password"],
+        &[
+            "create-superuser",
+            "--schema",
+            "techstore",
+            "--username",
+            "boss",
+            "--email",
+            "boss@techstore.local",
+            "--password",
+            "a long password",
+        ],
     );
     assert!(staff.status.success(), "{}", text(&staff));
-    let is_staff: bool = sqlx::query_scalar("select is_staff and is_superuser from techstore.users where username = 'boss'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let is_staff: bool = sqlx::query_scalar(
+        "select is_staff and is_superuser from techstore.users where username = 'boss'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(is_staff);
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from fashion.users where username = 'boss')")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from fashion.users where username = 'boss')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(!exists, "a techstore user appeared in fashion");
 
     let dup = marketplace(
         &url,
-        &["create-superuser", "--schema", "techstore", "--username", "boss", "--email", "b@x.example", "--password", "a long password"],
+        &[
+            "create-superuser",
+            "--schema",
+            "techstore",
+            "--username",
+            "boss",
+            "--email",
+            "b@x.example",
+            "--password",
+            "a long password",
+        ],
     );
     assert!(!dup.status.success() && text(&dup).contains("already taken"));
     let short = marketplace(
         &url,
-        &["create-superuser", "--username", "root", "--email", "r@x.example", "--password", "short"],
+        &[
+            "create-superuser",
+            "--username",
+            "root",
+            "--email",
+            "r@x.example",
+            "--password",
+            "short",
+        ],
     );
     assert!(!short.status.success() && text(&short).contains("at least 8"));
     let no_store = marketplace(
         &url,
-        &["create-superuser", "--schema", "nope", "--username", "x", "--email", "x@x.example", "--password", "a long password"],
+        &[
+            "create-superuser",
+            "--schema",
+            "nope",
+            "--username",
+            "x",
+            "--email",
+            "x@x.example",
+            "--password",
+            "a long password",
+        ],
     );
     assert!(!no_store.status.success() && text(&no_store).contains("not found"));
     let platform = marketplace(
         &url,
-        &["create-superuser", "--username", "root", "--email", "r@x.example", "--password", "a long password"],
+        &[
+            "create-superuser",
+            "--username",
+            "root",
+            "--email",
+            "r@x.example",
+            "--password",
+            "a long password",
+        ],
     );
     assert!(platform.status.success(), "{}", text(&platform));
-    let platform_users: i64 = sqlx::query_scalar("select count(*) from public.platform_users").fetch_one(&pool).await.unwrap();
+    let platform_users: i64 = sqlx::query_scalar("select count(*) from public.platform_users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(platform_users, 1);
     // No prompt possible without a terminal: a clear refusal, not a hang.
-    let no_password = marketplace(&url, &["create-superuser", "--username", "r2", "--email", "r@x.example"]);
+    let no_password = marketplace(
+        &url,
+        &[
+            "create-superuser",
+            "--username",
+            "r2",
+            "--email",
+            "r@x.example",
+        ],
+    );
     assert!(!no_password.status.success() && text(&no_password).contains("no --password"));
 }
 
@@ -174,5 +339,9 @@ fn no_database_url_is_explained() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(text(&out).contains("DATABASE_URL is not set"), "{}", text(&out));
+    assert!(
+        text(&out).contains("DATABASE_URL is not set"),
+        "{}",
+        text(&out)
+    );
 }

@@ -14,7 +14,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 const TECH: &str = "techstore.localhost:8000";
 
 /// Calls a server function of the page as the browser would from `host`'s page.
-async fn call(app: &common::TestApp, host: &str, function: &str, form: &[(&str, &str)]) -> common::Reply {
+async fn call(
+    app: &common::TestApp,
+    host: &str,
+    function: &str,
+    form: &[(&str, &str)],
+) -> common::Reply {
     let body: String = form
         .iter()
         .map(|(key, value)| format!("{key}={}", encode(value)))
@@ -34,7 +39,9 @@ fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -42,7 +49,11 @@ fn encode(value: &str) -> String {
 
 /// The `key` of every element of a JSON list, as strings.
 fn each<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
-    list.as_array().unwrap().iter().map(|item| item[key].as_str().unwrap()).collect()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[key].as_str().unwrap())
+        .collect()
 }
 
 fn kinds(trace: &Value) -> Vec<&str> {
@@ -50,8 +61,15 @@ fn kinds(trace: &Value) -> Vec<&str> {
 }
 
 /// The stages of a request that reaches a store.
-const STORE_PATH: [&str; 7] =
-    ["received", "middleware", "lookup", "tenant_found", "schema_switch", "query", "response"];
+const STORE_PATH: [&str; 7] = [
+    "received",
+    "middleware",
+    "lookup",
+    "tenant_found",
+    "schema_switch",
+    "query",
+    "response",
+];
 
 /// Every stage has a non-negative integer start and duration, is numbered in order, and
 /// starts no earlier than the previous one ended; the total covers the last stage.
@@ -61,12 +79,23 @@ fn assert_measured_in_order(trace: &Value) {
     let mut previous_end = 0;
     for (i, stage) in stages.iter().enumerate() {
         assert_eq!(stage["step"].as_u64(), Some(i as u64 + 1), "{stage}");
-        let started = stage["started_us"].as_u64().unwrap_or_else(|| panic!("no started_us: {stage}"));
-        let duration = stage["duration_us"].as_u64().unwrap_or_else(|| panic!("no duration_us: {stage}"));
-        assert!(started >= previous_end, "stage {} starts before the previous one ended: {trace}", i + 1);
+        let started = stage["started_us"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no started_us: {stage}"));
+        let duration = stage["duration_us"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no duration_us: {stage}"));
+        assert!(
+            started >= previous_end,
+            "stage {} starts before the previous one ended: {trace}",
+            i + 1
+        );
         previous_end = started + duration;
     }
-    assert!(trace["total_us"].as_u64().unwrap() >= previous_end, "{trace}");
+    assert!(
+        trace["total_us"].as_u64().unwrap() >= previous_end,
+        "{trace}"
+    );
 }
 
 fn stage<'a>(trace: &'a Value, kind: &str) -> &'a Value {
@@ -79,7 +108,10 @@ fn stage<'a>(trace: &'a Value, kind: &str) -> &'a Value {
 }
 
 #[sqlx::test(migrations = false)]
-async fn the_page_measures_every_stage_of_its_request_in_order(_: PgPoolOptions, options: PgConnectOptions) {
+async fn the_page_measures_every_stage_of_its_request_in_order(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
     let first = call(&app, TECH, "overview", &[]).await;
     assert_eq!(first.status, 200, "{}", first.body);
@@ -108,7 +140,10 @@ async fn the_page_measures_every_stage_of_its_request_in_order(_: PgPoolOptions,
     );
     let query = stage(trace, "query");
     assert_eq!(query["sql"], json!([catalog::LIST_SQL, orders::LIST_SQL]));
-    assert!(query["observed"].as_str().unwrap().contains("2 products"), "{query}");
+    assert!(
+        query["observed"].as_str().unwrap().contains("2 products"),
+        "{query}"
+    );
 
     let again = call(&app, TECH, "overview", &[]).await.json();
     assert_eq!(again["trace"]["cache_hit"], true);
@@ -116,18 +151,30 @@ async fn the_page_measures_every_stage_of_its_request_in_order(_: PgPoolOptions,
     assert_eq!(stage(&again["trace"], "lookup")["sql"], json!([]));
 
     // The page opens with the stores to choose from and the first two compared.
-    assert_eq!(each(&overview["stores"], "host"), ["techstore.localhost:8000", "fashion.localhost:8000"]);
+    assert_eq!(
+        each(&overview["stores"], "host"),
+        ["techstore.localhost:8000", "fashion.localhost:8000"]
+    );
     assert_eq!(overview["routing"]["left"]["schema"], "techstore");
     assert_eq!(overview["routing"]["right"]["schema"], "fashion");
 }
 
 #[sqlx::test(migrations = false)]
-async fn request_flow_json_and_the_page_share_their_steps(_: PgPoolOptions, options: PgConnectOptions) {
+async fn request_flow_json_and_the_page_share_their_steps(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
     let json = app.get(TECH, "/request-flow/").await.json();
     let page = call(&app, TECH, "overview", &[]).await.json();
     let seed_steps = |steps: &Value| -> Vec<(Value, Value)> {
-        steps.as_array().unwrap().iter().take(5).map(|s| (s["step"].clone(), s["details"].clone())).collect()
+        steps
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(5)
+            .map(|s| (s["step"].clone(), s["details"].clone()))
+            .collect()
     };
     let mut from_page = seed_steps(&page["trace"]["stages"]);
     // The path differs (the page's server function, the JSON route); the rest is one text.
@@ -135,7 +182,10 @@ async fn request_flow_json_and_the_page_share_their_steps(_: PgPoolOptions, opti
     assert_eq!(seed_steps(&json["request_flow"]), from_page);
     let steps = json["request_flow"].as_array().unwrap();
     for step in steps {
-        assert!(step["started_us"].is_u64() && step["duration_us"].is_u64(), "{step}");
+        assert!(
+            step["started_us"].is_u64() && step["duration_us"].is_u64(),
+            "{step}"
+        );
     }
 
     // The public host keeps answering, marked public, with nothing switched.
@@ -147,14 +197,26 @@ async fn request_flow_json_and_the_page_share_their_steps(_: PgPoolOptions, opti
     assert_eq!(public["current_state"]["tenant"], "No tenant");
     assert_eq!(
         each(&public["request_flow"], "action"),
-        ["Request Received", "TenantMainMiddleware Processing", "Domain Lookup", "Public Host", "Schema Switch"]
+        [
+            "Request Received",
+            "TenantMainMiddleware Processing",
+            "Domain Lookup",
+            "Public Host",
+            "Schema Switch"
+        ]
     );
-    assert_eq!(public["request_flow"][4]["details"], "PostgreSQL: SET search_path TO public;");
+    assert_eq!(
+        public["request_flow"][4]["details"],
+        "PostgreSQL: SET search_path TO public;"
+    );
     assert_eq!(public["request_flow"][4]["duration_us"], 0);
 }
 
 #[sqlx::test(migrations = false)]
-async fn the_page_is_rendered_on_the_server_on_every_host(_: PgPoolOptions, options: PgConnectOptions) {
+async fn the_page_is_rendered_on_the_server_on_every_host(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
     let redirect = app.get(TECH, "/flow/").await;
     assert_eq!(redirect.status, 308);
@@ -177,16 +239,26 @@ async fn the_page_is_rendered_on_the_server_on_every_host(_: PgPoolOptions, opti
     }
     let order: Vec<usize> = STORE_PATH
         .iter()
-        .map(|kind| page.body.find(&format!(r#"data-stage="{kind}""#)).unwrap_or_else(|| panic!("no {kind}")))
+        .map(|kind| {
+            page.body
+                .find(&format!(r#"data-stage="{kind}""#))
+                .unwrap_or_else(|| panic!("no {kind}"))
+        })
         .collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "stages out of order: {order:?}");
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "stages out of order: {order:?}"
+    );
 
     let public = app.get("localhost:8000", "/flow").await;
     assert_eq!(public.status, 200);
     assert_eq!(public.schema(), Some("public"));
     assert!(public.body.contains(r#"data-fact="schema">public<"#));
     assert!(public.body.contains(r#"data-stage="public_host""#));
-    assert!(public.body.contains("pg_catalog"), "the pool's neutral search_path is shown");
+    assert!(
+        public.body.contains("pg_catalog"),
+        "the pool's neutral search_path is shown"
+    );
     assert!(!public.body.contains(r#"data-stage="tenant_found""#));
 }
 
@@ -196,7 +268,10 @@ async fn replaying_an_unknown_host_ends_in_404(_: PgPoolOptions, options: PgConn
     let reply = call(&app, TECH, "replay", &[("host", "nobody.localhost:8000")]).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let trace = reply.json();
-    assert_eq!(kinds(&trace), ["received", "middleware", "lookup", "no_store", "response"]);
+    assert_eq!(
+        kinds(&trace),
+        ["received", "middleware", "lookup", "no_store", "response"]
+    );
     assert_measured_in_order(&trace);
     assert_eq!(trace["status"], 404);
     assert_eq!(trace["replayed"], true);
@@ -205,20 +280,32 @@ async fn replaying_an_unknown_host_ends_in_404(_: PgPoolOptions, options: PgConn
     assert_eq!(trace["search_path"], Value::Null);
     assert_eq!(stage(&trace, "lookup")["outcome"], "cache_miss");
     assert_eq!(stage(&trace, "response")["outcome"], "failed");
-    assert!(stage(&trace, "response")["observed"].as_str().unwrap().contains("No store is served at nobody.localhost"));
+    assert!(stage(&trace, "response")["observed"]
+        .as_str()
+        .unwrap()
+        .contains("No store is served at nobody.localhost"));
     // No store's SQL ran for it.
-    let statements: Vec<&Value> =
-        trace["stages"].as_array().unwrap().iter().flat_map(|s| s["sql"].as_array().unwrap()).collect();
+    let statements: Vec<&Value> = trace["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["sql"].as_array().unwrap())
+        .collect();
     assert_eq!(statements, [&json!(registry::FIND_BY_DOMAIN_SQL)]);
 
     // The shared resolver remembered the answer: a second replay is a cache hit.
-    let again = call(&app, TECH, "replay", &[("host", "NOBODY.localhost")]).await.json();
+    let again = call(&app, TECH, "replay", &[("host", "NOBODY.localhost")])
+        .await
+        .json();
     assert_eq!(again["cache_hit"], true);
     assert_eq!(again["status"], 404);
 }
 
 #[sqlx::test(migrations = false)]
-async fn replaying_another_store_reads_that_store_only(_: PgPoolOptions, options: PgConnectOptions) {
+async fn replaying_another_store_reads_that_store_only(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
     let request = Request::post("/api/flow/replay")
         .header(header::HOST, TECH)
@@ -239,10 +326,20 @@ async fn replaying_another_store_reads_that_store_only(_: PgPoolOptions, options
     assert_eq!(trace["search_path"], "fashion, public");
     assert_eq!(trace["status"], 200);
 
-    let public = call(&app, TECH, "replay", &[("host", "localhost")]).await.json();
+    let public = call(&app, TECH, "replay", &[("host", "localhost")])
+        .await
+        .json();
     assert_eq!(
         kinds(&public),
-        ["received", "middleware", "lookup", "public_host", "schema_switch", "query", "response"]
+        [
+            "received",
+            "middleware",
+            "lookup",
+            "public_host",
+            "schema_switch",
+            "query",
+            "response"
+        ]
     );
     assert_eq!(public["schema"], "public");
     assert_eq!(public["search_path"], "pg_catalog");
@@ -253,13 +350,23 @@ async fn replaying_another_store_reads_that_store_only(_: PgPoolOptions, options
 #[sqlx::test(migrations = false)]
 async fn replay_refuses_text_that_is_not_a_host(_: PgPoolOptions, options: PgConnectOptions) {
     let app = common::seeded(options, 4).await;
-    for bad in ["", "   ", "a b", "http://fashion.localhost/", "fashion.localhost:http", "x:y:z"] {
+    for bad in [
+        "",
+        "   ",
+        "a b",
+        "http://fashion.localhost/",
+        "fashion.localhost:http",
+        "x:y:z",
+    ] {
         let reply = call(&app, TECH, "replay", &[("host", bad)]).await;
         assert_ne!(reply.status, 200, "{bad:?}");
         let error = reply.json();
         assert_eq!(error["Invalid"]["field"], "host", "{bad:?}: {error}");
         let message = error["Invalid"]["message"].as_str().unwrap();
-        assert!(message.contains("for example fashion.localhost:8000"), "{bad:?}: {message}");
+        assert!(
+            message.contains("for example fashion.localhost:8000"),
+            "{bad:?}: {message}"
+        );
     }
 }
 
@@ -269,16 +376,29 @@ async fn routing_runs_the_same_sql_in_two_stores_and_reads_disjoint_rows(
     options: PgConnectOptions,
 ) {
     let app = common::seeded(options, 4).await;
-    let reply = call(&app, "localhost:8000", "routing", &[("left", "techstore"), ("right", "fashion")]).await;
+    let reply = call(
+        &app,
+        "localhost:8000",
+        "routing",
+        &[("left", "techstore"), ("right", "fashion")],
+    )
+    .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let routing = reply.json();
     let (left, right) = (&routing["left"], &routing["right"]);
-    assert_eq!(left["statements"], json!([catalog::LIST_SQL, orders::LIST_SQL]));
+    assert_eq!(
+        left["statements"],
+        json!([catalog::LIST_SQL, orders::LIST_SQL])
+    );
     assert_eq!(left["statements"], right["statements"]);
     assert_eq!(left["search_path"], "techstore, public");
     assert_eq!(right["search_path"], "fashion, public");
     let labels = |rows: &Value| -> Vec<String> {
-        rows.as_array().unwrap().iter().map(|r| r["label"].as_str().unwrap().to_owned()).collect()
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["label"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(labels(&left["products"]), ["Laptop", "Mouse"]);
     assert_eq!(labels(&right["products"]), ["T-Shirt", "Jeans"]);
@@ -286,27 +406,82 @@ async fn routing_runs_the_same_sql_in_two_stores_and_reads_disjoint_rows(
     assert_eq!(labels(&right["orders"]), ["FASH001"]);
     assert!(left["switch_us"].is_u64() && left["query_us"].is_u64());
 
-    let unknown = call(&app, TECH, "routing", &[("left", "techstore"), ("right", "nowhere")]).await;
+    let unknown = call(
+        &app,
+        TECH,
+        "routing",
+        &[("left", "techstore"), ("right", "nowhere")],
+    )
+    .await;
     assert_ne!(unknown.status, 200);
-    assert!(unknown.json()["NotFound"].as_str().unwrap().contains("nowhere"), "{}", unknown.body);
-    let reserved = call(&app, TECH, "routing", &[("left", "public"), ("right", "fashion")]).await;
-    assert_eq!(reserved.json()["Invalid"]["field"], "schema", "{}", reserved.body);
+    assert!(
+        unknown.json()["NotFound"]
+            .as_str()
+            .unwrap()
+            .contains("nowhere"),
+        "{}",
+        unknown.body
+    );
+    let reserved = call(
+        &app,
+        TECH,
+        "routing",
+        &[("left", "public"), ("right", "fashion")],
+    )
+    .await;
+    assert_eq!(
+        reserved.json()["Invalid"]["field"],
+        "schema",
+        "{}",
+        reserved.body
+    );
 }
 
 #[sqlx::test(migrations = false)]
-async fn replaying_a_suspended_store_ends_in_503_without_entering_it(_: PgPoolOptions, options: PgConnectOptions) {
+async fn replaying_a_suspended_store_ends_in_503_without_entering_it(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    let fashion = registry::get_by_schema(&app.pool, &SchemaName::parse("fashion").unwrap()).await.unwrap();
-    registry::set_status(&app.pool, fashion.id, TenantStatus::Suspended).await.unwrap();
+    let fashion = registry::get_by_schema(&app.pool, &SchemaName::parse("fashion").unwrap())
+        .await
+        .unwrap();
+    registry::set_status(&app.pool, fashion.id, TenantStatus::Suspended)
+        .await
+        .unwrap();
     app.state.resolver.invalidate();
-    let trace = call(&app, TECH, "replay", &[("host", "fashion.localhost")]).await.json();
-    assert_eq!(kinds(&trace), ["received", "middleware", "lookup", "tenant_found", "response"]);
+    let trace = call(&app, TECH, "replay", &[("host", "fashion.localhost")])
+        .await
+        .json();
+    assert_eq!(
+        kinds(&trace),
+        [
+            "received",
+            "middleware",
+            "lookup",
+            "tenant_found",
+            "response"
+        ]
+    );
     assert_measured_in_order(&trace);
     assert_eq!(trace["status"], 503);
     assert_eq!(trace["tenant"], "Fashion Boutique");
     assert_eq!(trace["schema"], Value::Null);
     assert_eq!(stage(&trace, "tenant_found")["outcome"], "failed");
     // Nor can the routing panel read it.
-    let routing = call(&app, TECH, "routing", &[("left", "techstore"), ("right", "fashion")]).await;
-    assert!(routing.json()["Rejected"].as_str().unwrap().contains("suspended"), "{}", routing.body);
+    let routing = call(
+        &app,
+        TECH,
+        "routing",
+        &[("left", "techstore"), ("right", "fashion")],
+    )
+    .await;
+    assert!(
+        routing.json()["Rejected"]
+            .as_str()
+            .unwrap()
+            .contains("suspended"),
+        "{}",
+        routing.body
+    );
 }

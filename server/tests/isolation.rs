@@ -7,9 +7,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use marketplace::catalog;
 use marketplace::orders::{self, Checkout, LineRequest};
 use marketplace::tenancy::{SchemaName, TenantTx};
-use marketplace::catalog;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 const TASKS: usize = 16;
@@ -25,9 +25,19 @@ async fn two_stores_sixteen_tasks_two_connections(_: PgPoolOptions, options: PgC
             let mut checked = 0usize;
             for i in 0..REQUESTS_PER_TASK {
                 let (host, schema, mine, theirs) = if (task + i) % 2 == 0 {
-                    ("techstore.localhost:8000", "techstore", ["Laptop", "Mouse"], ["T-Shirt", "Jeans"])
+                    (
+                        "techstore.localhost:8000",
+                        "techstore",
+                        ["Laptop", "Mouse"],
+                        ["T-Shirt", "Jeans"],
+                    )
                 } else {
-                    ("fashion.localhost:8000", "fashion", ["T-Shirt", "Jeans"], ["Laptop", "Mouse"])
+                    (
+                        "fashion.localhost:8000",
+                        "fashion",
+                        ["T-Shirt", "Jeans"],
+                        ["Laptop", "Mouse"],
+                    )
                 };
                 match i % 4 {
                     0 | 1 => {
@@ -36,22 +46,41 @@ async fn two_stores_sixteen_tasks_two_connections(_: PgPoolOptions, options: PgC
                         assert_eq!(reply.schema(), Some(schema));
                         let json = reply.json();
                         assert_eq!(json["tenant_info"]["schema"], schema);
-                        let names: BTreeSet<_> =
-                            json["products"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
-                        assert!(mine.iter().all(|m| names.contains(*m)), "{schema}: {names:?}");
-                        assert!(theirs.iter().all(|t| !names.contains(*t)), "{schema} saw {names:?}");
+                        let names: BTreeSet<_> = json["products"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|p| p["name"].as_str().unwrap().to_owned())
+                            .collect();
+                        assert!(
+                            mine.iter().all(|m| names.contains(*m)),
+                            "{schema}: {names:?}"
+                        );
+                        assert!(
+                            theirs.iter().all(|t| !names.contains(*t)),
+                            "{schema} saw {names:?}"
+                        );
                         let number = json["orders"][0]["order_number"].as_str().unwrap();
-                        assert!(number.starts_with(&schema[..4].to_uppercase()), "{schema}: {number}");
+                        assert!(
+                            number.starts_with(&schema[..4].to_uppercase()),
+                            "{schema}: {number}"
+                        );
                     }
                     2 => {
                         let reply = app.get(host, "/db-routing/").await;
-                        assert_eq!(reply.json()["routing_explanation"]["current_schema"], schema);
+                        assert_eq!(
+                            reply.json()["routing_explanation"]["current_schema"],
+                            schema
+                        );
                     }
                     _ => {
                         let reply = app.get(host, "/").await;
                         assert_eq!(reply.status, 200);
                         assert!(mine.iter().all(|m| reply.body.contains(m)));
-                        assert!(theirs.iter().all(|t| !reply.body.contains(t)), "{schema} page shows another store");
+                        assert!(
+                            theirs.iter().all(|t| !reply.body.contains(t)),
+                            "{schema} page shows another store"
+                        );
                     }
                 }
                 checked += 1;
@@ -68,7 +97,10 @@ async fn two_stores_sixteen_tasks_two_connections(_: PgPoolOptions, options: PgC
 }
 
 #[sqlx::test(migrations = false)]
-async fn concurrent_writes_land_in_their_own_store_only(_: PgPoolOptions, options: PgConnectOptions) {
+async fn concurrent_writes_land_in_their_own_store_only(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     // Orders placed concurrently in both stores, on two connections, interleaved with
     // reads: each store ends with exactly its own orders and stock.
     let app = Arc::new(common::seeded(options, 2).await);
@@ -76,7 +108,12 @@ async fn concurrent_writes_land_in_their_own_store_only(_: PgPoolOptions, option
     for task in 0..TASKS {
         let app = Arc::clone(&app);
         tasks.push(tokio::spawn(async move {
-            let schema = SchemaName::parse(if task % 2 == 0 { "techstore" } else { "fashion" }).unwrap();
+            let schema = SchemaName::parse(if task % 2 == 0 {
+                "techstore"
+            } else {
+                "fashion"
+            })
+            .unwrap();
             for _ in 0..3 {
                 let mut tx = TenantTx::begin(&app.pool, &schema).await.unwrap();
                 let products = catalog::list(&mut tx).await.unwrap();
@@ -85,7 +122,10 @@ async fn concurrent_writes_land_in_their_own_store_only(_: PgPoolOptions, option
                     customer_name: format!("task {task}"),
                     email: "t@example.com".into(),
                     address: "here".into(),
-                    lines: vec![LineRequest { product_id: products[1].id, quantity: 1 }],
+                    lines: vec![LineRequest {
+                        product_id: products[1].id,
+                        quantity: 1,
+                    }],
                     idempotency_key: None,
                     session_id: None,
                 };
@@ -97,16 +137,26 @@ async fn concurrent_writes_land_in_their_own_store_only(_: PgPoolOptions, option
     for task in tasks {
         task.await.unwrap();
     }
-    for (host, prefix, second_product, stock_before) in
-        [("techstore.localhost", "TECH", "Mouse", 49), ("fashion.localhost", "FASH", "Jeans", 39)]
-    {
+    for (host, prefix, second_product, stock_before) in [
+        ("techstore.localhost", "TECH", "Mouse", 49),
+        ("fashion.localhost", "FASH", "Jeans", 39),
+    ] {
         let data = app.get(host, "/data/").await.json();
         let orders = data["orders"].as_array().unwrap();
         assert_eq!(orders.len(), 1 + 3 * TASKS / 2, "{host}");
-        assert!(orders.iter().all(|o| o["order_number"].as_str().unwrap().starts_with(prefix)));
+        assert!(orders
+            .iter()
+            .all(|o| o["order_number"].as_str().unwrap().starts_with(prefix)));
         let schema = SchemaName::parse(data["tenant_info"]["schema"].as_str().unwrap()).unwrap();
         let mut tx = TenantTx::begin(&app.pool, &schema).await.unwrap();
-        let product = catalog::find_by_name(&mut tx, second_product).await.unwrap().unwrap();
-        assert_eq!(product.stock, stock_before - 3 * (TASKS as i32) / 2, "{host}");
+        let product = catalog::find_by_name(&mut tx, second_product)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            product.stock,
+            stock_before - 3 * (TASKS as i32) / 2,
+            "{host}"
+        );
     }
 }

@@ -24,7 +24,11 @@ async fn public_landing_and_schema_info(_: PgPoolOptions, options: PgConnectOpti
         })
     );
     // Keys in the seed's order, as Django's JsonResponse wrote them.
-    assert!(landing.body.starts_with("{\"message\":"), "{}", landing.body);
+    assert!(
+        landing.body.starts_with("{\"message\":"),
+        "{}",
+        landing.body
+    );
 
     let info = app.get("localhost:8000", "/schema-info/").await;
     assert_eq!(
@@ -124,23 +128,40 @@ fn take_timings(steps: &mut serde_json::Value) -> Vec<(u64, u64)> {
         .map(|step| {
             let step = step.as_object_mut().expect("a step is an object");
             let mut take = |key: &str| {
-                let value = step.remove(key).unwrap_or_else(|| panic!("step without {key}"));
-                value.as_u64().unwrap_or_else(|| panic!("{key} is not a non-negative integer: {value}"))
+                let value = step
+                    .remove(key)
+                    .unwrap_or_else(|| panic!("step without {key}"));
+                value
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("{key} is not a non-negative integer: {value}"))
             };
             (take("started_us"), take("duration_us"))
         })
         .collect();
     for pair in timings.windows(2) {
         let ((start, duration), (next, _)) = (pair[0], pair[1]);
-        assert!(start + duration <= next, "steps overlap or are out of order: {timings:?}");
+        assert!(
+            start + duration <= next,
+            "steps overlap or are out of order: {timings:?}"
+        );
     }
     timings
 }
 
 #[sqlx::test(migrations = false)]
-async fn paths_answer_with_and_without_trailing_slash_and_other_ports(_: PgPoolOptions, options: PgConnectOptions) {
+async fn paths_answer_with_and_without_trailing_slash_and_other_ports(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    for path in ["/data", "/data/", "/request-flow", "/request-flow/", "/db-routing", "/db-routing/"] {
+    for path in [
+        "/data",
+        "/data/",
+        "/request-flow",
+        "/request-flow/",
+        "/db-routing",
+        "/db-routing/",
+    ] {
         let reply = app.get("fashion.localhost:8000", path).await;
         assert_eq!(reply.status, 200, "{path}");
         assert_eq!(reply.schema(), Some("fashion"), "{path}");
@@ -150,11 +171,20 @@ async fn paths_answer_with_and_without_trailing_slash_and_other_ports(_: PgPoolO
     }
     // The request's own host and port appear in the answers.
     let other_port = app.get("techstore.localhost:3000", "/data").await.json();
-    assert_eq!(other_port["tenant_info"]["domain"], "techstore.localhost:3000");
+    assert_eq!(
+        other_port["tenant_info"]["domain"],
+        "techstore.localhost:3000"
+    );
     let landing = app.get("localhost:3000", "/").await.json();
-    assert_eq!(landing["available_tenants"][1], "http://fashion.localhost:3000");
+    assert_eq!(
+        landing["available_tenants"][1],
+        "http://fashion.localhost:3000"
+    );
     let flow = app.get("techstore.localhost", "/request-flow").await.json();
-    assert_eq!(flow["request_flow"][0]["details"], "Domain: techstore.localhost, Path: /request-flow");
+    assert_eq!(
+        flow["request_flow"][0]["details"],
+        "Domain: techstore.localhost, Path: /request-flow"
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -162,37 +192,70 @@ async fn values_come_from_the_database(_: PgPoolOptions, options: PgConnectOptio
     let app = common::seeded(options, 4).await;
     let schema = SchemaName::parse("techstore").unwrap();
     let mut tx = TenantTx::begin(&app.pool, &schema).await.unwrap();
-    catalog::create(&mut tx, &ProductInput::parse("Keyboard", "", "49.5", "3").unwrap()).await.unwrap();
+    catalog::create(
+        &mut tx,
+        &ProductInput::parse("Keyboard", "", "49.5", "3").unwrap(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     let data = app.get("techstore.localhost:8000", "/data/").await.json();
     assert_eq!(data["counts"]["products"], 3);
-    assert_eq!(data["products"][2], json!({"name": "Keyboard", "price": "49.50"}));
-    let routing = app.get("techstore.localhost:8000", "/db-routing/").await.json();
+    assert_eq!(
+        data["products"][2],
+        json!({"name": "Keyboard", "price": "49.50"})
+    );
+    let routing = app
+        .get("techstore.localhost:8000", "/db-routing/")
+        .await
+        .json();
     assert_eq!(routing["current_tenant_data"]["products_count"], 3);
     // The other store did not change.
-    assert_eq!(app.get("fashion.localhost:8000", "/data/").await.json()["counts"]["products"], 2);
+    assert_eq!(
+        app.get("fashion.localhost:8000", "/data/").await.json()["counts"]["products"],
+        2
+    );
 
     common::app_create_store(&app, "electronics").await;
     let landing = app.get("localhost:8000", "/").await.json();
     assert_eq!(landing["available_tenants"].as_array().unwrap().len(), 3);
     assert_eq!(app.get("localhost:8000", "/db-routing").await.status, 404);
-    let routing = app.get("fashion.localhost:8000", "/db-routing").await.json();
+    let routing = app
+        .get("fashion.localhost:8000", "/db-routing")
+        .await
+        .json();
     assert_eq!(routing["current_tenant_data"]["all_tenants_count"], 3);
 }
 
 #[sqlx::test(migrations = false)]
-async fn suspended_stores_answer_503_and_keep_their_data(_: PgPoolOptions, options: PgConnectOptions) {
+async fn suspended_stores_answer_503_and_keep_their_data(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    let tenant = registry::get_by_schema(&app.pool, &SchemaName::parse("fashion").unwrap()).await.unwrap();
-    registry::set_status(&app.pool, tenant.id, TenantStatus::Suspended).await.unwrap();
+    let tenant = registry::get_by_schema(&app.pool, &SchemaName::parse("fashion").unwrap())
+        .await
+        .unwrap();
+    registry::set_status(&app.pool, tenant.id, TenantStatus::Suspended)
+        .await
+        .unwrap();
     app.state.resolver.invalidate();
     let reply = app.get("fashion.localhost:8000", "/").await;
     assert_eq!(reply.status, 503);
-    assert!(reply.body.contains("Fashion Boutique is taking a break"), "{}", reply.body);
-    assert_eq!(app.get("techstore.localhost:8000", "/data/").await.status, 200);
+    assert!(
+        reply.body.contains("Fashion Boutique is taking a break"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        app.get("techstore.localhost:8000", "/data/").await.status,
+        200
+    );
 
-    registry::set_status(&app.pool, tenant.id, TenantStatus::Active).await.unwrap();
+    registry::set_status(&app.pool, tenant.id, TenantStatus::Active)
+        .await
+        .unwrap();
     app.state.resolver.invalidate();
     let data = app.get("fashion.localhost:8000", "/data/").await.json();
     assert_eq!(data["counts"], json!({"products": 2, "orders": 1}));

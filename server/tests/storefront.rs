@@ -13,7 +13,14 @@ const TECH: &str = "techstore.localhost:8000";
 const FASHION: &str = "fashion.localhost:8000";
 
 /// A plain HTML form post, as a browser sends it from a page of `host`.
-async fn post_form(app: &common::TestApp, host: &str, path: &str, body: &str, cookie: Option<&str>, from: &str) -> common::Reply {
+async fn post_form(
+    app: &common::TestApp,
+    host: &str,
+    path: &str,
+    body: &str,
+    cookie: Option<&str>,
+    from: &str,
+) -> common::Reply {
     let mut request = Request::post(path)
         .header(header::HOST, host)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -23,10 +30,16 @@ async fn post_form(app: &common::TestApp, host: &str, path: &str, body: &str, co
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
-    app.send(request.body(Body::from(body.to_owned())).unwrap()).await
+    app.send(request.body(Body::from(body.to_owned())).unwrap())
+        .await
 }
 
-async fn get_with(app: &common::TestApp, host: &str, path: &str, cookie: Option<&str>) -> common::Reply {
+async fn get_with(
+    app: &common::TestApp,
+    host: &str,
+    path: &str,
+    cookie: Option<&str>,
+) -> common::Reply {
     let mut request = Request::get(path).header(header::HOST, host);
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
@@ -43,18 +56,29 @@ fn session_cookie(reply: &common::Reply) -> String {
         .map(|v| v.to_str().unwrap().to_owned())
         .find(|v| v.starts_with("mkt_session="))
         .expect("a session cookie");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"), "{set}");
-    assert!(!set.to_lowercase().contains("domain="), "host-only cookie: {set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),
+        "{set}"
+    );
+    assert!(
+        !set.to_lowercase().contains("domain="),
+        "host-only cookie: {set}"
+    );
     set.split(';').next().unwrap().to_owned()
 }
 
 fn location(reply: &common::Reply) -> String {
-    reply.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    reply
+        .headers
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 /// The checkout form's one-time key, read from the rendered page.
 fn checkout_key(page: &str) -> String {
-    let start = page.find("name=\"key\" value=\"").expect("key field") + "name=\"key\" value=\"".len();
+    let start =
+        page.find("name=\"key\" value=\"").expect("key field") + "name=\"key\" value=\"".len();
     page[start..].split('"').next().unwrap().to_owned()
 }
 
@@ -62,24 +86,60 @@ fn checkout_key(page: &str) -> String {
 async fn buy_the_mouse_without_javascript(_: PgPoolOptions, options: PgConnectOptions) {
     let app = common::seeded(options, 4).await;
 
-    let added = post_form(&app, TECH, "/api/cart/add", "product_id=2&quantity=1", None, "/").await;
+    let added = post_form(
+        &app,
+        TECH,
+        "/api/cart/add",
+        "product_id=2&quantity=1",
+        None,
+        "/",
+    )
+    .await;
     assert_eq!(added.status, 302, "{}", added.body);
     // Back to the page the form was on (leptos may leave an empty query behind).
-    assert_eq!(location(&added).trim_end_matches('?'), format!("http://{TECH}/"));
+    assert_eq!(
+        location(&added).trim_end_matches('?'),
+        format!("http://{TECH}/")
+    );
     let cookie = session_cookie(&added);
 
     let home = get_with(&app, TECH, "/", Some(&cookie)).await;
-    assert!(home.body.contains("aria-label=\"Cart, 1 item\""), "header shows the cart");
+    assert!(
+        home.body.contains("aria-label=\"Cart, 1 item\""),
+        "header shows the cart"
+    );
     let cart = get_with(&app, TECH, "/cart", Some(&cookie)).await;
-    assert!(cart.body.contains("Mouse") && cart.body.contains("$29.99"), "{}", cart.body);
+    assert!(
+        cart.body.contains("Mouse") && cart.body.contains("$29.99"),
+        "{}",
+        cart.body
+    );
 
     // Quantity beyond stock is refused with a message on the page it came from.
-    let too_many = post_form(&app, TECH, "/api/cart/update", "product_id=2&quantity=99", Some(&cookie), "/cart").await;
+    let too_many = post_form(
+        &app,
+        TECH,
+        "/api/cart/update",
+        "product_id=2&quantity=99",
+        Some(&cookie),
+        "/cart",
+    )
+    .await;
     assert_eq!(too_many.status, 302);
     let back = location(&too_many);
     assert!(back.contains("__err="), "{back}");
-    let shown = get_with(&app, TECH, back.trim_start_matches(&format!("http://{TECH}")), Some(&cookie)).await;
-    assert!(shown.body.contains("Only 49 of Mouse left."), "{}", shown.body);
+    let shown = get_with(
+        &app,
+        TECH,
+        back.trim_start_matches(&format!("http://{TECH}")),
+        Some(&cookie),
+    )
+    .await;
+    assert!(
+        shown.body.contains("Only 49 of Mouse left."),
+        "{}",
+        shown.body
+    );
 
     let checkout = get_with(&app, TECH, "/checkout", Some(&cookie)).await;
     for label in [">Name<", ">Email<", ">Address<", "Place order"] {
@@ -89,44 +149,129 @@ async fn buy_the_mouse_without_javascript(_: PgPoolOptions, options: PgConnectOp
 
     // A bad email comes back beside the field; nothing is ordered.
     let body = format!("name=Ada&email=not-an-email&address=1+Loop+Road&key={key}");
-    let refused = post_form(&app, TECH, "/api/checkout/place", &body, Some(&cookie), "/checkout").await;
+    let refused = post_form(
+        &app,
+        TECH,
+        "/api/checkout/place",
+        &body,
+        Some(&cookie),
+        "/checkout",
+    )
+    .await;
     let back = location(&refused);
-    let shown = get_with(&app, TECH, back.trim_start_matches(&format!("http://{TECH}")), Some(&cookie)).await;
-    assert!(shown.body.contains("An email address needs an @."), "{}", shown.body);
+    let shown = get_with(
+        &app,
+        TECH,
+        back.trim_start_matches(&format!("http://{TECH}")),
+        Some(&cookie),
+    )
+    .await;
+    assert!(
+        shown.body.contains("An email address needs an @."),
+        "{}",
+        shown.body
+    );
     assert_eq!(app.get(TECH, "/data/").await.json()["counts"]["orders"], 1);
 
     let body = format!("name=Ada+Lovelace&email=ada%40example.com&address=1+Loop+Road&key={key}");
-    let placed = post_form(&app, TECH, "/api/checkout/place", &body, Some(&cookie), "/checkout").await;
+    let placed = post_form(
+        &app,
+        TECH,
+        "/api/checkout/place",
+        &body,
+        Some(&cookie),
+        "/checkout",
+    )
+    .await;
     assert_eq!(placed.status, 302, "{}", placed.body);
     assert_eq!(location(&placed), "/orders/TECH002");
     // The same form submitted again places nothing new.
-    let again = post_form(&app, TECH, "/api/checkout/place", &body, Some(&cookie), "/checkout").await;
+    let again = post_form(
+        &app,
+        TECH,
+        "/api/checkout/place",
+        &body,
+        Some(&cookie),
+        "/checkout",
+    )
+    .await;
     assert_eq!(location(&again), "/orders/TECH002");
 
     let confirmation = get_with(&app, TECH, "/orders/TECH002", Some(&cookie)).await;
     assert_eq!(confirmation.status, 200);
-    for expected in ["TECH002", "Mouse", "$29.99", "pending", "Your order is confirmed"] {
-        assert!(confirmation.body.contains(expected), "confirmation lacks {expected}");
+    for expected in [
+        "TECH002",
+        "Mouse",
+        "$29.99",
+        "pending",
+        "Your order is confirmed",
+    ] {
+        assert!(
+            confirmation.body.contains(expected),
+            "confirmation lacks {expected}"
+        );
     }
     // Nobody else sees it: no cookie, another visitor, or the other store.
-    assert_eq!(get_with(&app, TECH, "/orders/TECH002", None).await.status, 404);
-    let stranger = session_cookie(&post_form(&app, TECH, "/api/cart/add", "product_id=1&quantity=1", None, "/").await);
-    assert_eq!(get_with(&app, TECH, "/orders/TECH002", Some(&stranger)).await.status, 404);
-    assert_eq!(get_with(&app, FASHION, "/orders/TECH002", Some(&cookie)).await.status, 404);
+    assert_eq!(
+        get_with(&app, TECH, "/orders/TECH002", None).await.status,
+        404
+    );
+    let stranger = session_cookie(
+        &post_form(
+            &app,
+            TECH,
+            "/api/cart/add",
+            "product_id=1&quantity=1",
+            None,
+            "/",
+        )
+        .await,
+    );
+    assert_eq!(
+        get_with(&app, TECH, "/orders/TECH002", Some(&stranger))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get_with(&app, FASHION, "/orders/TECH002", Some(&cookie))
+            .await
+            .status,
+        404
+    );
 
     let data = app.get(TECH, "/data/").await.json();
-    assert_eq!(data["orders"][1], serde_json::json!({"order_number": "TECH002", "total": "29.99"}));
+    assert_eq!(
+        data["orders"][1],
+        serde_json::json!({"order_number": "TECH002", "total": "29.99"})
+    );
     assert_eq!(data["counts"]["orders"], 2);
     let fashion = app.get(FASHION, "/data/").await.json();
-    assert_eq!(fashion["counts"], serde_json::json!({"products": 2, "orders": 1}));
+    assert_eq!(
+        fashion["counts"],
+        serde_json::json!({"products": 2, "orders": 1})
+    );
     let cart = get_with(&app, TECH, "/cart", Some(&cookie)).await;
     assert!(cart.body.contains("Your cart is empty."));
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_store_session_is_worthless_on_another_store(_: PgPoolOptions, options: PgConnectOptions) {
+async fn a_store_session_is_worthless_on_another_store(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    let cookie = session_cookie(&post_form(&app, TECH, "/api/cart/add", "product_id=1&quantity=2", None, "/").await);
+    let cookie = session_cookie(
+        &post_form(
+            &app,
+            TECH,
+            "/api/cart/add",
+            "product_id=1&quantity=2",
+            None,
+            "/",
+        )
+        .await,
+    );
     let own = get_with(&app, TECH, "/cart", Some(&cookie)).await;
     assert!(own.body.contains("Laptop"));
     let elsewhere = get_with(&app, FASHION, "/cart", Some(&cookie)).await;
@@ -134,7 +279,15 @@ async fn a_store_session_is_worthless_on_another_store(_: PgPoolOptions, options
     let header = get_with(&app, FASHION, "/", Some(&cookie)).await;
     assert!(header.body.contains("aria-label=\"Cart, 0 items\""));
     // Adding on fashion with the techstore cookie starts a separate fashion session.
-    let fashion_add = post_form(&app, FASHION, "/api/cart/add", "product_id=1&quantity=1", Some(&cookie), "/").await;
+    let fashion_add = post_form(
+        &app,
+        FASHION,
+        "/api/cart/add",
+        "product_id=1&quantity=1",
+        Some(&cookie),
+        "/",
+    )
+    .await;
     let fashion_cookie = session_cookie(&fashion_add);
     assert_ne!(fashion_cookie, cookie);
     let fashion_cart = get_with(&app, FASHION, "/cart", Some(&fashion_cookie)).await;
@@ -142,9 +295,17 @@ async fn a_store_session_is_worthless_on_another_store(_: PgPoolOptions, options
 }
 
 #[sqlx::test(migrations = false)]
-async fn cross_origin_posts_are_refused_and_change_nothing(_: PgPoolOptions, options: PgConnectOptions) {
+async fn cross_origin_posts_are_refused_and_change_nothing(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    for origin in ["http://evil.example", "http://fashion.localhost:8000", "null", "https://techstore.localhost:8000.evil.example"] {
+    for origin in [
+        "http://evil.example",
+        "http://fashion.localhost:8000",
+        "null",
+        "https://techstore.localhost:8000.evil.example",
+    ] {
         let request = Request::post("/api/cart/add")
             .header(header::HOST, TECH)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -162,64 +323,203 @@ async fn cross_origin_posts_are_refused_and_change_nothing(_: PgPoolOptions, opt
         .body(Body::from("product_id=2&quantity=1"))
         .unwrap();
     assert_eq!(app.send(by_referer).await.status, 403);
-    let sessions: i64 = sqlx::query_scalar("select count(*) from techstore.sessions").fetch_one(&app.pool).await.unwrap();
+    let sessions: i64 = sqlx::query_scalar("select count(*) from techstore.sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(sessions, 0, "a refused post must not start a session");
 }
 
 #[sqlx::test(migrations = false)]
-async fn accounts_are_per_store_and_the_cart_follows_the_customer(_: PgPoolOptions, options: PgConnectOptions) {
+async fn accounts_are_per_store_and_the_cart_follows_the_customer(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
     // A guest fills a cart, then registers: the cart comes along.
-    let guest = session_cookie(&post_form(&app, TECH, "/api/cart/add", "product_id=2&quantity=2", None, "/").await);
+    let guest = session_cookie(
+        &post_form(
+            &app,
+            TECH,
+            "/api/cart/add",
+            "product_id=2&quantity=2",
+            None,
+            "/",
+        )
+        .await,
+    );
     let body = "name=Ada&email=Ada%40Example.com&password=correct+horse+battery";
-    let registered = post_form(&app, TECH, "/api/account/register", body, Some(&guest), "/account/register").await;
-    assert_eq!(location(&registered), "/account/orders", "{}", registered.body);
+    let registered = post_form(
+        &app,
+        TECH,
+        "/api/account/register",
+        body,
+        Some(&guest),
+        "/account/register",
+    )
+    .await;
+    assert_eq!(
+        location(&registered),
+        "/account/orders",
+        "{}",
+        registered.body
+    );
     let customer = session_cookie(&registered);
     assert_ne!(customer, guest, "login issues a new session token");
     let header = get_with(&app, TECH, "/", Some(&customer)).await;
-    assert!(header.body.contains("Hi, ") && header.body.contains("Ada") && header.body.contains("Cart, 2 items"));
+    assert!(
+        header.body.contains("Hi, ")
+            && header.body.contains("Ada")
+            && header.body.contains("Cart, 2 items")
+    );
     // The old token is dead.
-    assert!(get_with(&app, TECH, "/", Some(&guest)).await.body.contains("Cart, 0 items"));
+    assert!(get_with(&app, TECH, "/", Some(&guest))
+        .await
+        .body
+        .contains("Cart, 0 items"));
 
     // The same email registers separately on fashion; nothing was created there before.
-    let users: i64 = sqlx::query_scalar("select count(*) from fashion.users where username = 'ada@example.com'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let users: i64 =
+        sqlx::query_scalar("select count(*) from fashion.users where username = 'ada@example.com'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(users, 0);
-    let there = post_form(&app, FASHION, "/api/account/register", "name=Ada&email=ada%40example.com&password=another+password", None, "/account/register").await;
+    let there = post_form(
+        &app,
+        FASHION,
+        "/api/account/register",
+        "name=Ada&email=ada%40example.com&password=another+password",
+        None,
+        "/account/register",
+    )
+    .await;
     assert_eq!(location(&there), "/account/orders");
-    let dup = post_form(&app, TECH, "/api/account/register", body, None, "/account/register").await;
-    let shown = get_with(&app, TECH, location(&dup).trim_start_matches(&format!("http://{TECH}")), None).await;
-    assert!(shown.body.contains("An account with this email already exists here."));
+    let dup = post_form(
+        &app,
+        TECH,
+        "/api/account/register",
+        body,
+        None,
+        "/account/register",
+    )
+    .await;
+    let shown = get_with(
+        &app,
+        TECH,
+        location(&dup).trim_start_matches(&format!("http://{TECH}")),
+        None,
+    )
+    .await;
+    assert!(shown
+        .body
+        .contains("An account with this email already exists here."));
 
     // Logging in elsewhere (another device) finds the same cart.
-    let login = post_form(&app, TECH, "/api/account/login", "email=ada%40example.com&password=correct+horse+battery", None, "/account/login").await;
+    let login = post_form(
+        &app,
+        TECH,
+        "/api/account/login",
+        "email=ada%40example.com&password=correct+horse+battery",
+        None,
+        "/account/login",
+    )
+    .await;
     assert_eq!(location(&login), "/account/orders");
     let second_device = session_cookie(&login);
-    assert!(get_with(&app, TECH, "/cart", Some(&second_device)).await.body.contains("Mouse"));
+    assert!(get_with(&app, TECH, "/cart", Some(&second_device))
+        .await
+        .body
+        .contains("Mouse"));
     // Fashion's password does not open techstore's account.
-    let wrong = post_form(&app, TECH, "/api/account/login", "email=ada%40example.com&password=another+password", None, "/account/login").await;
+    let wrong = post_form(
+        &app,
+        TECH,
+        "/api/account/login",
+        "email=ada%40example.com&password=another+password",
+        None,
+        "/account/login",
+    )
+    .await;
     assert!(location(&wrong).contains("__err="));
 
-    let logout = post_form(&app, TECH, "/api/account/logout", "", Some(&second_device), "/account/logout").await;
+    let logout = post_form(
+        &app,
+        TECH,
+        "/api/account/logout",
+        "",
+        Some(&second_device),
+        "/account/logout",
+    )
+    .await;
     assert_eq!(location(&logout), "/");
-    assert!(logout.headers.get_all(header::SET_COOKIE).iter().any(|v| v.to_str().unwrap().contains("Max-Age=0")));
+    assert!(logout
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().contains("Max-Age=0")));
     let orders = get_with(&app, TECH, "/account/orders", Some(&second_device)).await;
     assert!(orders.body.contains("to see your orders"));
 }
 
 #[sqlx::test(migrations = false)]
-async fn repeated_failed_logins_lock_the_account_for_a_while(_: PgPoolOptions, options: PgConnectOptions) {
+async fn repeated_failed_logins_lock_the_account_for_a_while(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    post_form(&app, TECH, "/api/account/register", "name=Bo&email=bo%40example.com&password=right+password", None, "/").await;
+    post_form(
+        &app,
+        TECH,
+        "/api/account/register",
+        "name=Bo&email=bo%40example.com&password=right+password",
+        None,
+        "/",
+    )
+    .await;
     for _ in 0..5 {
-        let wrong = post_form(&app, TECH, "/api/account/login", "email=bo%40example.com&password=wrong+password", None, "/account/login").await;
-        let shown = get_with(&app, TECH, location(&wrong).trim_start_matches(&format!("http://{TECH}")), None).await;
+        let wrong = post_form(
+            &app,
+            TECH,
+            "/api/account/login",
+            "email=bo%40example.com&password=wrong+password",
+            None,
+            "/account/login",
+        )
+        .await;
+        let shown = get_with(
+            &app,
+            TECH,
+            location(&wrong).trim_start_matches(&format!("http://{TECH}")),
+            None,
+        )
+        .await;
         assert!(shown.body.contains("The email or password is incorrect."));
     }
-    let locked = post_form(&app, TECH, "/api/account/login", "email=bo%40example.com&password=right+password", None, "/account/login").await;
-    let shown = get_with(&app, TECH, location(&locked).trim_start_matches(&format!("http://{TECH}")), None).await;
-    assert!(shown.body.contains("Too many failed logins"), "{}", shown.body);
-    assert!(locked.headers.get_all(header::SET_COOKIE).iter().all(|v| !v.to_str().unwrap().starts_with("mkt_session=") || v.to_str().unwrap().contains("Max-Age=0")));
+    let locked = post_form(
+        &app,
+        TECH,
+        "/api/account/login",
+        "email=bo%40example.com&password=right+password",
+        None,
+        "/account/login",
+    )
+    .await;
+    let shown = get_with(
+        &app,
+        TECH,
+        location(&locked).trim_start_matches(&format!("http://{TECH}")),
+        None,
+    )
+    .await;
+    assert!(
+        shown.body.contains("Too many failed logins"),
+        "{}",
+        shown.body
+    );
+    assert!(locked.headers.get_all(header::SET_COOKIE).iter().all(|v| !v
+        .to_str()
+        .unwrap()
+        .starts_with("mkt_session=")
+        || v.to_str().unwrap().contains("Max-Age=0")));
 }

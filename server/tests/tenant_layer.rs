@@ -9,26 +9,49 @@ use axum::http::{header, Request};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 #[sqlx::test(migrations = false)]
-async fn unknown_and_malformed_hosts_get_a_json_404_and_no_store(_: PgPoolOptions, options: PgConnectOptions) {
+async fn unknown_and_malformed_hosts_get_a_json_404_and_no_store(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    for host in ["nobody.localhost:8000", "techstore.localhost.evil.com", "evil.com", "techstore", "a b", "x:y:z"] {
+    for host in [
+        "nobody.localhost:8000",
+        "techstore.localhost.evil.com",
+        "evil.com",
+        "techstore",
+        "a b",
+        "x:y:z",
+    ] {
         for path in ["/", "/data/", "/schema-info/", "/pkg/marketplace.js"] {
             let reply = app.get(host, path).await;
             assert_eq!(reply.status, 404, "{host}{path}");
             assert_eq!(reply.schema(), None, "{host}{path}");
             let error = reply.json()["error"].as_str().unwrap().to_owned();
-            assert!(error.starts_with("No store is served at"), "{host}{path}: {error}");
+            assert!(
+                error.starts_with("No store is served at"),
+                "{host}{path}: {error}"
+            );
             assert!(!reply.body.contains("Laptop") && !reply.body.contains("T-Shirt"));
         }
     }
-    let no_host = app.send(Request::get("/data/").body(Body::empty()).unwrap()).await;
+    let no_host = app
+        .send(Request::get("/data/").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(no_host.status, 400);
 }
 
 #[sqlx::test(migrations = false)]
-async fn host_matching_folds_case_strips_port_and_trailing_dot(_: PgPoolOptions, options: PgConnectOptions) {
+async fn host_matching_folds_case_strips_port_and_trailing_dot(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
-    for host in ["TechStore.LOCALHOST:8000", "techstore.localhost.:8000", "techstore.localhost", "techstore.localhost:1"] {
+    for host in [
+        "TechStore.LOCALHOST:8000",
+        "techstore.localhost.:8000",
+        "techstore.localhost",
+        "techstore.localhost:1",
+    ] {
         let reply = app.get(host, "/data/").await;
         assert_eq!(reply.status, 200, "{host}");
         assert_eq!(reply.schema(), Some("techstore"), "{host}");
@@ -52,12 +75,18 @@ async fn forwarded_host_is_not_trusted_by_default(_: PgPoolOptions, options: PgC
 }
 
 #[sqlx::test(migrations = false)]
-async fn forwarded_host_is_used_when_the_operator_trusts_a_proxy(_: PgPoolOptions, options: PgConnectOptions) {
+async fn forwarded_host_is_used_when_the_operator_trusts_a_proxy(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
     let router = server::startup::router(app.state.clone(), true);
     let request = Request::get("/data/")
         .header(header::HOST, "internal:8080")
-        .header("x-forwarded-host", "techstore.localhost:8000, proxy.internal")
+        .header(
+            "x-forwarded-host",
+            "techstore.localhost:8000, proxy.internal",
+        )
         .body(Body::empty())
         .unwrap();
     let app = common::TestApp { router, ..app };
@@ -70,11 +99,24 @@ async fn store_home_is_rendered_on_the_server(_: PgPoolOptions, options: PgConne
     let app = common::seeded(options, 4).await;
     let home = app.get("techstore.localhost:8000", "/").await;
     assert_eq!(home.status, 200);
-    assert!(home.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
-    for expected in ["<title>TechStore</title>", "<h1>TechStore</h1>", "Laptop", "$999.99", "Mouse", "$29.99"] {
+    assert!(home.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    for expected in [
+        "<title>TechStore</title>",
+        "<h1>TechStore</h1>",
+        "Laptop",
+        "$999.99",
+        "Mouse",
+        "$29.99",
+    ] {
         assert!(home.body.contains(expected), "missing {expected:?}");
     }
-    assert!(!home.body.contains("T-Shirt"), "another store's product on the page");
+    assert!(
+        !home.body.contains("T-Shirt"),
+        "another store's product on the page"
+    );
     let fashion = app.get("fashion.localhost:8000", "/").await;
     assert!(fashion.body.contains("<h1>Fashion Boutique</h1>") && fashion.body.contains("$19.99"));
     assert!(!fashion.body.contains("Laptop"));
@@ -84,11 +126,19 @@ async fn store_home_is_rendered_on_the_server(_: PgPoolOptions, options: PgConne
     let slash = app.get("techstore.localhost:8000", "/no-such-page/").await;
     assert_eq!(slash.status, 308);
     assert_eq!(slash.headers[header::LOCATION], "/no-such-page");
-    assert_eq!(app.get("techstore.localhost:8000", "//evil.example/").await.status, 404);
+    assert_eq!(
+        app.get("techstore.localhost:8000", "//evil.example/")
+            .await
+            .status,
+        404
+    );
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_store_created_elsewhere_is_served_without_a_restart(_: PgPoolOptions, options: PgConnectOptions) {
+async fn a_store_created_elsewhere_is_served_without_a_restart(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
     let app = common::seeded(options, 4).await;
     let listener = app.state.resolver.spawn_listener();
     for _ in 0..400 {
@@ -97,11 +147,18 @@ async fn a_store_created_elsewhere_is_served_without_a_restart(_: PgPoolOptions,
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert_eq!(app.get("electronics.localhost:8000", "/data/").await.status, 404);
+    assert_eq!(
+        app.get("electronics.localhost:8000", "/data/").await.status,
+        404
+    );
     common::app_create_store(&app, "electronics").await;
     let mut status = 404;
     for _ in 0..200 {
-        status = app.get("electronics.localhost:8000", "/data/").await.status.as_u16();
+        status = app
+            .get("electronics.localhost:8000", "/data/")
+            .await
+            .status
+            .as_u16();
         if status == 200 {
             break;
         }

@@ -15,8 +15,8 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use sqlx::Executor as _;
 use sqlx::migrate::{Migration, Migrator};
+use sqlx::Executor as _;
 use sqlx::{PgConnection, PgPool};
 
 use super::names::SchemaName;
@@ -38,34 +38,41 @@ pub struct MigrationSet {
 impl MigrationSet {
     /// The migrations of the shared `public` schema.
     pub fn public() -> Self {
-        MigrationSet { migrations: PUBLIC.migrations.clone() }
+        MigrationSet {
+            migrations: PUBLIC.migrations.clone(),
+        }
     }
 
     /// The migrations of every store's schema.
     pub fn tenant() -> Self {
-        MigrationSet { migrations: TENANT.migrations.clone() }
+        MigrationSet {
+            migrations: TENANT.migrations.clone(),
+        }
     }
 
     /// A set built from explicit `(version, description, sql)` steps, for tests and tools.
     pub fn from_steps(steps: &[(i64, &str, &str)]) -> Self {
-        MigrationSet { migrations: Cow::Owned(Vec::new()) }.with_steps(steps)
+        MigrationSet {
+            migrations: Cow::Owned(Vec::new()),
+        }
+        .with_steps(steps)
     }
 
     /// This set followed by more steps (tests use it to add a migration that fails).
     pub fn with_steps(self, steps: &[(i64, &str, &str)]) -> Self {
         let mut migrations = self.migrations.into_owned();
-        migrations.extend(steps
-            .iter()
-            .map(|(version, description, sql)| {
-                Migration::new(
-                    *version,
-                    Cow::Owned(description.to_string()),
-                    sqlx::migrate::MigrationType::Simple,
-                    Cow::Owned(sql.to_string()),
-                    false,
-                )
-            }));
-        MigrationSet { migrations: Cow::Owned(migrations) }
+        migrations.extend(steps.iter().map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Owned(description.to_string()),
+                sqlx::migrate::MigrationType::Simple,
+                Cow::Owned(sql.to_string()),
+                false,
+            )
+        }));
+        MigrationSet {
+            migrations: Cow::Owned(migrations),
+        }
     }
 
     /// The newest version in the set (0 when empty).
@@ -106,7 +113,11 @@ impl Ledger<'_> {
 
 /// Applies what `set` has and `ledger`'s schema lacks, on a connection that is inside a
 /// transaction whose `search_path` is that schema alone. Returns the versions applied.
-async fn apply(conn: &mut PgConnection, ledger: Ledger<'_>, set: &MigrationSet) -> Result<Vec<i64>> {
+async fn apply(
+    conn: &mut PgConnection,
+    ledger: Ledger<'_>,
+    set: &MigrationSet,
+) -> Result<Vec<i64>> {
     sqlx::query("select pg_advisory_xact_lock($1, hashtext($2))")
         .bind(LOCK_NAMESPACE)
         .bind(ledger.name())
@@ -153,19 +164,25 @@ async fn apply(conn: &mut PgConnection, ledger: Ledger<'_>, set: &MigrationSet) 
     let record = format!(
         "insert into {table} (version, description, checksum, execution_ms) values ($1, $2, $3, $4)"
     );
-    let mut pending: Vec<&Migration> =
-        set.migrations.iter().filter(|m| !applied.iter().any(|(v, _)| *v == m.version)).collect();
+    let mut pending: Vec<&Migration> = set
+        .migrations
+        .iter()
+        .filter(|m| !applied.iter().any(|(v, _)| *v == m.version))
+        .collect();
     pending.sort_by_key(|m| m.version);
     for migration in pending {
         let started = Instant::now();
-        (&mut *conn).execute(sqlx::raw_sql(&migration.sql)).await.map_err(|err| {
-            Error::Migration(format!(
-                "schema {}: migration {} ({}) failed: {err}",
-                ledger.name(),
-                migration.version,
-                migration.description
-            ))
-        })?;
+        (&mut *conn)
+            .execute(sqlx::raw_sql(&migration.sql))
+            .await
+            .map_err(|err| {
+                Error::Migration(format!(
+                    "schema {}: migration {} ({}) failed: {err}",
+                    ledger.name(),
+                    migration.version,
+                    migration.description
+                ))
+            })?;
         let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         sqlx::query(&record)
             .bind(migration.version)
@@ -181,7 +198,9 @@ async fn apply(conn: &mut PgConnection, ledger: Ledger<'_>, set: &MigrationSet) 
 
 /// Migrates the shared `public` schema. Returns the versions applied.
 pub async fn migrate_public(pool: &PgPool) -> Result<Vec<i64>> {
-    let mut tx = pool.begin_with("begin; set local search_path to public").await?;
+    let mut tx = pool
+        .begin_with("begin; set local search_path to public")
+        .await?;
     let applied = apply(&mut tx, Ledger::Public, &MigrationSet::public()).await?;
     tx.commit().await?;
     Ok(applied)
@@ -200,15 +219,25 @@ pub(crate) async fn apply_to_new_schema(
 }
 
 /// Migrates one store's schema in its own transaction. Returns the versions applied.
-pub async fn migrate_tenant(pool: &PgPool, schema: &SchemaName, set: &MigrationSet) -> Result<Vec<i64>> {
+pub async fn migrate_tenant(
+    pool: &PgPool,
+    schema: &SchemaName,
+    set: &MigrationSet,
+) -> Result<Vec<i64>> {
     // The store's schema alone: if it were missing, unqualified CREATEs would otherwise
     // land in the next schema of the path.
-    let mut tx = pool.begin_with(format!("begin; set local search_path to {}", schema.quoted())).await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from pg_catalog.pg_namespace where nspname = $1)")
-            .bind(schema.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+    let mut tx = pool
+        .begin_with(format!(
+            "begin; set local search_path to {}",
+            schema.quoted()
+        ))
+        .await?;
+    let exists: bool = sqlx::query_scalar(
+        "select exists(select 1 from pg_catalog.pg_namespace where nspname = $1)",
+    )
+    .bind(schema.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
     if !exists {
         return Err(Error::Migration(format!(
             "schema {schema} is registered as a store but does not exist in the database"
@@ -238,7 +267,11 @@ pub async fn migrate_tenants(
 ) -> Result<Vec<TenantOutcome>> {
     let schemas: Vec<SchemaName> = match only {
         Some(schema) => vec![registry::get_by_schema(pool, schema).await?.schema_name],
-        None => registry::list(pool).await?.into_iter().map(|t| t.schema_name).collect(),
+        None => registry::list(pool)
+            .await?
+            .into_iter()
+            .map(|t| t.schema_name)
+            .collect(),
     };
     let total = schemas.len();
     let mut outcomes = Vec::with_capacity(total);
@@ -246,7 +279,11 @@ pub async fn migrate_tenants(
         .map(|schema| async move {
             let started = Instant::now();
             let result = migrate_tenant(pool, &schema, set).await;
-            TenantOutcome { schema, result, elapsed: started.elapsed() }
+            TenantOutcome {
+                schema,
+                result,
+                elapsed: started.elapsed(),
+            }
         })
         .buffer_unordered(jobs.max(1));
     while let Some(outcome) = runs.next().await {

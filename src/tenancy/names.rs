@@ -46,7 +46,9 @@ impl SchemaName {
             )));
         }
         if raw == "public" || raw == "information_schema" || raw.starts_with("pg_") {
-            return Err(invalid(format!("'{raw}' is reserved by PostgreSQL and cannot be a store's schema.")));
+            return Err(invalid(format!(
+                "'{raw}' is reserved by PostgreSQL and cannot be a store's schema."
+            )));
         }
         Ok(SchemaName(raw.to_owned()))
     }
@@ -69,8 +71,17 @@ impl SchemaName {
 
     /// A short uppercase prefix for order numbers: `techstore` → `TECH`.
     pub fn order_prefix(&self) -> String {
-        let letters: String = self.0.chars().filter(|c| c.is_ascii_alphanumeric()).take(4).collect();
-        if letters.is_empty() { "ORD".to_owned() } else { letters.to_ascii_uppercase() }
+        let letters: String = self
+            .0
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(4)
+            .collect();
+        if letters.is_empty() {
+            "ORD".to_owned()
+        } else {
+            letters.to_ascii_uppercase()
+        }
     }
 }
 
@@ -106,7 +117,10 @@ impl Hostname {
     pub fn parse(raw: &str) -> Result<Self> {
         let invalid = |why: String| Error::invalid("domain", why);
         let trimmed = raw.trim();
-        let name = trimmed.strip_suffix('.').unwrap_or(trimmed).to_ascii_lowercase();
+        let name = trimmed
+            .strip_suffix('.')
+            .unwrap_or(trimmed)
+            .to_ascii_lowercase();
         if name.is_empty() {
             return Err(invalid("A domain cannot be empty.".into()));
         }
@@ -125,7 +139,9 @@ impl Hostname {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !ok {
                 return Err(invalid(format!(
                     "'{}' is not a valid domain: each dot-separated part uses letters, digits \
@@ -202,8 +218,16 @@ mod tests {
     #[test]
     fn schema_names_malformed() {
         for bad in [
-            "", "TechStore", "2store", "tech-store", "tech store", "tech\"store", "tech;drop",
-            "té", "x\0", &"a".repeat(64),
+            "",
+            "TechStore",
+            "2store",
+            "tech-store",
+            "tech store",
+            "tech\"store",
+            "tech;drop",
+            "té",
+            "x\0",
+            &"a".repeat(64),
         ] {
             let err = SchemaName::parse(bad).unwrap_err();
             assert_eq!(err.field(), Some("schema"), "{bad:?}");
@@ -212,7 +236,13 @@ mod tests {
 
     #[test]
     fn schema_names_reserved() {
-        for bad in ["public", "information_schema", "pg_catalog", "pg_toast", "pg_anything"] {
+        for bad in [
+            "public",
+            "information_schema",
+            "pg_catalog",
+            "pg_toast",
+            "pg_anything",
+        ] {
             let err = SchemaName::parse(bad).unwrap_err();
             assert!(err.to_string().contains("reserved"), "{bad}: {err}");
         }
@@ -227,7 +257,10 @@ mod tests {
 
     #[test]
     fn order_prefixes() {
-        assert_eq!(SchemaName::parse("techstore").unwrap().order_prefix(), "TECH");
+        assert_eq!(
+            SchemaName::parse("techstore").unwrap().order_prefix(),
+            "TECH"
+        );
         assert_eq!(SchemaName::parse("fashion").unwrap().order_prefix(), "FASH");
         assert_eq!(SchemaName::parse("ab").unwrap().order_prefix(), "AB");
         assert_eq!(SchemaName::parse("___").unwrap().order_prefix(), "ORD");
@@ -235,8 +268,20 @@ mod tests {
 
     #[test]
     fn hostnames_from_people() {
-        assert_eq!(Hostname::parse("TechStore.LocalHost.").unwrap().as_str(), "techstore.localhost");
-        for bad in ["", "a..b", "-a.com", "a-.com", "shop.localhost:8000", "http://x", "a_b.com", "x/y"] {
+        assert_eq!(
+            Hostname::parse("TechStore.LocalHost.").unwrap().as_str(),
+            "techstore.localhost"
+        );
+        for bad in [
+            "",
+            "a..b",
+            "-a.com",
+            "a-.com",
+            "shop.localhost:8000",
+            "http://x",
+            "a_b.com",
+            "x/y",
+        ] {
             assert!(Hostname::parse(bad).is_err(), "{bad:?}");
         }
         assert!(Hostname::parse(&format!("{}.com", "a".repeat(64))).is_err());
@@ -245,9 +290,18 @@ mod tests {
     #[test]
     fn hostnames_from_host_headers() {
         let h = |v| Hostname::from_host_header(v).map(|h| h.0);
-        assert_eq!(h("techstore.localhost:8000").as_deref(), Some("techstore.localhost"));
-        assert_eq!(h("TECHSTORE.localhost.:8000").as_deref(), Some("techstore.localhost"));
-        assert_eq!(h("techstore.localhost").as_deref(), Some("techstore.localhost"));
+        assert_eq!(
+            h("techstore.localhost:8000").as_deref(),
+            Some("techstore.localhost")
+        );
+        assert_eq!(
+            h("TECHSTORE.localhost.:8000").as_deref(),
+            Some("techstore.localhost")
+        );
+        assert_eq!(
+            h("techstore.localhost").as_deref(),
+            Some("techstore.localhost")
+        );
         assert_eq!(h("127.0.0.1:8000").as_deref(), Some("127.0.0.1"));
         assert_eq!(h("[::1]:8000").as_deref(), Some("[::1]"));
         assert_eq!(h("evil.com:80:80"), None);

@@ -34,7 +34,10 @@ impl NewTenant {
             return Err(Error::invalid("name", "A store needs a name."));
         }
         if name.chars().count() > 100 {
-            return Err(Error::invalid("name", "A store name is at most 100 characters."));
+            return Err(Error::invalid(
+                "name",
+                "A store name is at most 100 characters.",
+            ));
         }
         Ok(NewTenant {
             name: name.to_owned(),
@@ -60,11 +63,15 @@ pub async fn create_with(
     if public_hosts.contains(&new.domain) {
         return Err(Error::invalid(
             "domain",
-            format!("'{}' serves the public site and cannot belong to a store.", new.domain),
+            format!(
+                "'{}' serves the public site and cannot belong to a store.",
+                new.domain
+            ),
         ));
     }
     let mut tx = pool.begin().await?;
-    let tenant_id = registry::insert_tenant(&mut tx, &new.name, &new.schema, new.owner_email.as_str()).await?;
+    let tenant_id =
+        registry::insert_tenant(&mut tx, &new.name, &new.schema, new.owner_email.as_str()).await?;
     registry::add_domain(&mut tx, tenant_id, &new.domain, true).await?;
 
     // A schema of that name may exist without being a store (left by hand, or a
@@ -74,10 +81,12 @@ pub async fn create_with(
         .execute(sqlx::raw_sql(&create))
         .await
         .map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("42P06") => Error::Conflict(format!(
-                "A schema named '{}' already exists in the database.",
-                new.schema
-            )),
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("42P06") => {
+                Error::Conflict(format!(
+                    "A schema named '{}' already exists in the database.",
+                    new.schema
+                ))
+            }
             _ => Error::Database(err),
         })?;
     migrate::apply_to_new_schema(&mut tx, &new.schema, migrations).await?;
@@ -95,7 +104,10 @@ pub async fn create_with(
 /// `confirm` must repeat the schema name, so a slip of the hand cannot drop a store.
 pub async fn drop(pool: &PgPool, schema: &SchemaName, confirm: &str) -> Result<()> {
     if confirm.trim() != schema.as_str() {
-        return Err(Error::invalid("confirm", format!("Type '{schema}' to confirm deleting this store.")));
+        return Err(Error::invalid(
+            "confirm",
+            format!("Type '{schema}' to confirm deleting this store."),
+        ));
     }
     let mut tx = pool.begin().await?;
     let deleted = sqlx::query("delete from public.tenants where schema_name = $1")

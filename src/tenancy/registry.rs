@@ -75,12 +75,17 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Tenant>> {
 
 /// How many stores exist.
 pub async fn count(pool: &PgPool) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from public.tenants").fetch_one(pool).await?)
+    Ok(sqlx::query_scalar("select count(*) from public.tenants")
+        .fetch_one(pool)
+        .await?)
 }
 
 /// The store a host name serves, if any.
 pub async fn find_by_domain(pool: &PgPool, host: &Hostname) -> Result<Option<Tenant>> {
-    Ok(sqlx::query_as(FIND_BY_DOMAIN_SQL).bind(host.as_str()).fetch_optional(pool).await?)
+    Ok(sqlx::query_as(FIND_BY_DOMAIN_SQL)
+        .bind(host.as_str())
+        .fetch_optional(pool)
+        .await?)
 }
 
 /// The store with this schema, if any.
@@ -182,7 +187,11 @@ pub async fn set_primary(conn: &mut PgConnection, tenant_id: i64, domain: &Hostn
 }
 
 /// Removes a domain that is not the store's primary one.
-pub async fn remove_domain(conn: &mut PgConnection, tenant_id: i64, domain: &Hostname) -> Result<()> {
+pub async fn remove_domain(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    domain: &Hostname,
+) -> Result<()> {
     let is_primary: Option<bool> = sqlx::query_scalar(
         "select is_primary from public.domains where tenant_id = $1 and domain = $2 for update",
     )
@@ -208,12 +217,13 @@ pub async fn remove_domain(conn: &mut PgConnection, tenant_id: i64, domain: &Hos
 
 /// Suspends or resumes a store.
 pub async fn set_status(pool: &PgPool, tenant_id: i64, status: TenantStatus) -> Result<()> {
-    let updated = sqlx::query("update public.tenants set status = $2, updated_at = now() where id = $1")
-        .bind(tenant_id)
-        .bind(status)
-        .execute(pool)
-        .await?
-        .rows_affected();
+    let updated =
+        sqlx::query("update public.tenants set status = $2, updated_at = now() where id = $1")
+            .bind(tenant_id)
+            .bind(status)
+            .execute(pool)
+            .await?
+            .rows_affected();
     if updated == 0 {
         return Err(Error::not_found("store"));
     }

@@ -56,8 +56,9 @@ impl PublicHosts {
             .map(str::trim)
             .filter(|h| !h.is_empty())
             .map(|h| {
-                Hostname::from_host_header(h)
-                    .ok_or_else(|| Error::invalid("public_hosts", format!("'{h}' is not a host name")))
+                Hostname::from_host_header(h).ok_or_else(|| {
+                    Error::invalid("public_hosts", format!("'{h}' is not a host name"))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(PublicHosts(hosts))
@@ -105,14 +106,27 @@ impl Resolver {
     /// Resolves a host, from the cache when possible.
     pub async fn resolve(&self, host: &Hostname) -> Result<Resolution> {
         if self.public_hosts.contains(host) {
-            return Ok(Resolution { site: Some(Site::Public), cache_hit: true });
+            return Ok(Resolution {
+                site: Some(Site::Public),
+                cache_hit: true,
+            });
         }
-        let cached = self.cache.read().expect("resolver cache lock poisoned").get(host).cloned();
+        let cached = self
+            .cache
+            .read()
+            .expect("resolver cache lock poisoned")
+            .get(host)
+            .cloned();
         if let Some(entry) = cached {
-            return Ok(Resolution { site: entry.map(Site::Store), cache_hit: true });
+            return Ok(Resolution {
+                site: entry.map(Site::Store),
+                cache_hit: true,
+            });
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let found = registry::find_by_domain(&self.pool, host).await?.map(Arc::new);
+        let found = registry::find_by_domain(&self.pool, host)
+            .await?
+            .map(Arc::new);
         {
             let mut cache = self.cache.write().expect("resolver cache lock poisoned");
             if self.generation.load(Ordering::Acquire) == generation {
@@ -122,7 +136,10 @@ impl Resolver {
                 cache.insert(host.clone(), found.clone());
             }
         }
-        Ok(Resolution { site: found.map(Site::Store), cache_hit: false })
+        Ok(Resolution {
+            site: found.map(Site::Store),
+            cache_hit: false,
+        })
     }
 
     /// Forgets every cached answer.
@@ -134,7 +151,10 @@ impl Resolver {
 
     /// Number of cached hosts (for diagnostics and tests).
     pub fn cached(&self) -> usize {
-        self.cache.read().expect("resolver cache lock poisoned").len()
+        self.cache
+            .read()
+            .expect("resolver cache lock poisoned")
+            .len()
     }
 
     /// Whether the change listener is connected (changes made elsewhere are heard).

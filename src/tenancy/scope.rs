@@ -47,15 +47,28 @@ impl TenantTx {
     async fn begin_as(pool: &PgPool, schema: &SchemaName, begin: &'static str) -> Result<Self> {
         let started = Instant::now();
         let tx = pool.begin_with(switch_sql(Some(begin), schema)).await?;
-        Ok(TenantTx { tx, schema: schema.clone(), begin: Some(begin), switch_time: started.elapsed() })
+        Ok(TenantTx {
+            tx,
+            schema: schema.clone(),
+            begin: Some(begin),
+            switch_time: started.elapsed(),
+        })
     }
 
     /// Wraps a transaction that provisioning has already pointed at `schema`.
-    pub(crate) async fn adopt(mut tx: Transaction<'static, Postgres>, schema: &SchemaName) -> Result<Self> {
+    pub(crate) async fn adopt(
+        mut tx: Transaction<'static, Postgres>,
+        schema: &SchemaName,
+    ) -> Result<Self> {
         let started = Instant::now();
         let enter = switch_sql(None, schema);
         (&mut *tx).execute(sqlx::raw_sql(&enter)).await?;
-        Ok(TenantTx { tx, schema: schema.clone(), begin: None, switch_time: started.elapsed() })
+        Ok(TenantTx {
+            tx,
+            schema: schema.clone(),
+            begin: None,
+            switch_time: started.elapsed(),
+        })
     }
 
     pub fn schema(&self) -> &SchemaName {
@@ -79,12 +92,16 @@ impl TenantTx {
 
     /// The `search_path` PostgreSQL reports inside this transaction.
     pub async fn search_path(&mut self) -> Result<String> {
-        Ok(sqlx::query_scalar("select current_setting('search_path')").fetch_one(self.conn()).await?)
+        Ok(sqlx::query_scalar("select current_setting('search_path')")
+            .fetch_one(self.conn())
+            .await?)
     }
 
     /// The first schema of the effective search path (`current_schema()`).
     pub async fn current_schema(&mut self) -> Result<String> {
-        Ok(sqlx::query_scalar("select current_schema()::text").fetch_one(self.conn()).await?)
+        Ok(sqlx::query_scalar("select current_schema()::text")
+            .fetch_one(self.conn())
+            .await?)
     }
 
     pub async fn commit(self) -> Result<()> {

@@ -11,8 +11,12 @@ use sqlx::PgPool;
 
 /// A migrated, empty platform database.
 pub async fn platform(options: PgConnectOptions, max_connections: u32) -> PgPool {
-    let pool = marketplace::db::connect_with(options, max_connections).await.expect("connect to test database");
-    migrate::migrate_public(&pool).await.expect("migrate public schema");
+    let pool = marketplace::db::connect_with(options, max_connections)
+        .await
+        .expect("connect to test database");
+    migrate::migrate_public(&pool)
+        .await
+        .expect("migrate public schema");
     pool
 }
 
@@ -25,7 +29,9 @@ pub async fn store(pool: &PgPool, schema: &str) -> Tenant {
         &format!("{schema}.localhost"),
     )
     .expect("valid test store");
-    provision::create(pool, &new, &PublicHosts::default()).await.expect("create test store")
+    provision::create(pool, &new, &PublicHosts::default())
+        .await
+        .expect("create test store")
 }
 
 /// The schemas that exist in the database, excluding PostgreSQL's own.

@@ -21,7 +21,10 @@ use crate::forms::{action_error, field_message, form_message, Field};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AdminGate {
     /// A store host; `staff` is the logged-in staff member, if any.
-    Store { store_name: String, staff: Option<String> },
+    Store {
+        store_name: String,
+        staff: Option<String>,
+    },
     /// The public host; `staff` is the logged-in platform user, if any.
     Platform { staff: Option<String> },
 }
@@ -37,7 +40,9 @@ pub async fn load_admin_gate() -> Result<AdminGate, AppError> {
             tx.commit().await?;
             Ok(AdminGate::Store { store_name, staff })
         }
-        None => Ok(AdminGate::Platform { staff: ssr::platform_staff().await.ok().map(|(_, u)| u.username) }),
+        None => Ok(AdminGate::Platform {
+            staff: ssr::platform_staff().await.ok().map(|(_, u)| u.username),
+        }),
     }
 }
 
@@ -57,9 +62,13 @@ pub mod ssr {
 
     /// The logged-in, active staff user of this store, inside `tx`.
     pub async fn staff_in(tx: &mut TenantTx) -> Result<User, AppError> {
-        let session = crate::ssr::current_session(tx).await?.ok_or(AppError::Unauthorized)?;
+        let session = crate::ssr::current_session(tx)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         let user_id = session.user_id.ok_or(AppError::Unauthorized)?;
-        let user = accounts::find(tx, user_id).await?.ok_or(AppError::Unauthorized)?;
+        let user = accounts::find(tx, user_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         if !user.is_active {
             return Err(AppError::Unauthorized);
         }
@@ -94,7 +103,9 @@ pub mod ssr {
     pub async fn platform_staff() -> Result<(AppState, PlatformUser), AppError> {
         let (state, _) = public_site().await?;
         let token = platform_token().await.ok_or(AppError::Unauthorized)?;
-        let user = platform::session_user(&state.pool, &token).await?.ok_or(AppError::Unauthorized)?;
+        let user = platform::session_user(&state.pool, &token)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         Ok((state, user))
     }
 
@@ -102,12 +113,15 @@ pub mod ssr {
     pub fn set_platform_cookie(token: Option<&str>) {
         use leptos::prelude::use_context;
         let value = match token {
-            Some(token) => format!("{PLATFORM_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200"),
+            Some(token) => {
+                format!("{PLATFORM_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200")
+            }
             None => format!("{PLATFORM_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
         };
-        if let (Some(response), Ok(value)) =
-            (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&value))
-        {
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(&value),
+        ) {
             response.append_header(http::header::SET_COOKIE, value);
         }
     }
@@ -176,7 +190,10 @@ pub struct AdminActions {
 
 impl AdminActions {
     pub fn new() -> Self {
-        AdminActions { login: ServerAction::new(), logout: ServerAction::new() }
+        AdminActions {
+            login: ServerAction::new(),
+            logout: ServerAction::new(),
+        }
     }
 
     pub fn version(&self) -> usize {
@@ -245,9 +262,17 @@ fn platform_nav() -> Vec<(&'static str, &'static str)> {
 }
 
 #[component]
-fn AdminFrame(title: String, user: String, nav: Vec<(&'static str, &'static str)>, children: Children) -> impl IntoView {
+fn AdminFrame(
+    title: String,
+    user: String,
+    nav: Vec<(&'static str, &'static str)>,
+    children: Children,
+) -> impl IntoView {
     let logout = expect_context::<AdminActions>().logout;
-    let links = nav.into_iter().map(|(href, label)| view! { <a href=href>{label}</a> }).collect_view();
+    let links = nav
+        .into_iter()
+        .map(|(href, label)| view! { <a href=href>{label}</a> })
+        .collect_view();
     view! {
         <header class="admin-header">
             <a class="brand" href="/admin">{title}</a>

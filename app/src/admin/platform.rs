@@ -79,18 +79,33 @@ pub fn StoreList() -> impl IntoView {
 }
 
 #[server(endpoint = "admin/platform/stores/create")]
-pub async fn create_store(name: String, email: String, schema: String, domain: String) -> Result<String, AppError> {
+pub async fn create_store(
+    name: String,
+    email: String,
+    schema: String,
+    domain: String,
+) -> Result<String, AppError> {
     use marketplace::tenancy::provision::{self, NewTenant};
     let (state, _) = super::ssr::platform_staff().await?;
     let new = NewTenant::parse(&name, &email, &schema, &domain)?;
-    let tenant = provision::create(&state.pool, &new, state.resolver.public_hosts()).await.map_err(|err| {
-        // Name the field a conflict is about, so the form can show it beside it.
-        match err {
-            marketplace::Error::Conflict(m) if m.contains("domain") => marketplace::Error::Invalid { field: "domain", message: m },
-            marketplace::Error::Conflict(m) => marketplace::Error::Invalid { field: "schema", message: m },
-            other => other,
-        }
-    })?;
+    let tenant = provision::create(&state.pool, &new, state.resolver.public_hosts())
+        .await
+        .map_err(|err| {
+            // Name the field a conflict is about, so the form can show it beside it.
+            match err {
+                marketplace::Error::Conflict(m) if m.contains("domain") => {
+                    marketplace::Error::Invalid {
+                        field: "domain",
+                        message: m,
+                    }
+                }
+                marketplace::Error::Conflict(m) => marketplace::Error::Invalid {
+                    field: "schema",
+                    message: m,
+                },
+                other => other,
+            }
+        })?;
     state.resolver.invalidate();
     leptos_axum::redirect(&format!("/admin/stores/{}", tenant.schema_name));
     Ok(tenant.schema_name.to_string())
@@ -146,7 +161,10 @@ pub async fn get_store(schema: String) -> Result<StoreDetail, AppError> {
         owner_email: tenant.owner_email,
         status: format!("{:?}", tenant.status).to_lowercase(),
         created_at: tenant.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        domains: domains.into_iter().map(|d| (d.domain.to_string(), d.is_primary)).collect(),
+        domains: domains
+            .into_iter()
+            .map(|d| (d.domain.to_string(), d.is_primary))
+            .collect(),
     })
 }
 
@@ -158,19 +176,36 @@ pub async fn change_domain(schema: String, domain: String, op: String) -> Result
     let (state, _) = super::ssr::platform_staff().await?;
     let tenant = registry::get_by_schema(&state.pool, &SchemaName::parse(&schema)?).await?;
     let domain = Hostname::parse(&domain)?;
-    if matches!(op.as_str(), "add" | "add_primary") && state.resolver.public_hosts().contains(&domain) {
-        return Err(marketplace::Error::invalid("domain", format!("'{domain}' serves the public site.")).into());
+    if matches!(op.as_str(), "add" | "add_primary")
+        && state.resolver.public_hosts().contains(&domain)
+    {
+        return Err(marketplace::Error::invalid(
+            "domain",
+            format!("'{domain}' serves the public site."),
+        )
+        .into());
     }
     let mut tx = state.pool.begin().await.map_err(marketplace::Error::from)?;
     match op.as_str() {
-        "add" => registry::add_domain(&mut tx, tenant.id, &domain, false).await.map(|_| ()),
-        "add_primary" => registry::add_domain(&mut tx, tenant.id, &domain, true).await.map(|_| ()),
+        "add" => registry::add_domain(&mut tx, tenant.id, &domain, false)
+            .await
+            .map(|_| ()),
+        "add_primary" => registry::add_domain(&mut tx, tenant.id, &domain, true)
+            .await
+            .map(|_| ()),
         "primary" => registry::set_primary(&mut tx, tenant.id, &domain).await,
         "remove" => registry::remove_domain(&mut tx, tenant.id, &domain).await,
-        other => return Err(AppError::Rejected(format!("Unknown domain operation '{other}'."))),
+        other => {
+            return Err(AppError::Rejected(format!(
+                "Unknown domain operation '{other}'."
+            )))
+        }
     }
     .map_err(|err| match err {
-        marketplace::Error::Conflict(m) => marketplace::Error::Invalid { field: "domain", message: m },
+        marketplace::Error::Conflict(m) => marketplace::Error::Invalid {
+            field: "domain",
+            message: m,
+        },
         other => other,
     })?;
     tx.commit().await.map_err(marketplace::Error::from)?;
@@ -183,7 +218,11 @@ pub async fn set_store_status(schema: String, suspended: bool) -> Result<(), App
     use marketplace::tenancy::{registry, SchemaName, TenantStatus};
     let (state, _) = super::ssr::platform_staff().await?;
     let tenant = registry::get_by_schema(&state.pool, &SchemaName::parse(&schema)?).await?;
-    let status = if suspended { TenantStatus::Suspended } else { TenantStatus::Active };
+    let status = if suspended {
+        TenantStatus::Suspended
+    } else {
+        TenantStatus::Active
+    };
     registry::set_status(&state.pool, tenant.id, status).await?;
     state.resolver.invalidate();
     Ok(())
@@ -212,7 +251,13 @@ fn StoreAdmin() -> impl IntoView {
     let status = ServerAction::<SetStoreStatus>::new();
     let delete = ServerAction::<DeleteStore>::new();
     let store = Resource::new(
-        move || (params.read().get("schema").unwrap_or_default(), domain_op.version().get(), status.version().get()),
+        move || {
+            (
+                params.read().get("schema").unwrap_or_default(),
+                domain_op.version().get(),
+                status.version().get(),
+            )
+        },
         |(schema, _, _)| get_store(schema),
     );
     let domain_error = action_error(domain_op);

@@ -32,7 +32,11 @@ pub async fn load_dashboard() -> Result<DashboardView, AppError> {
         orders: orders::count(&mut tx).await?,
         revenue: format!("{:.2}", orders::revenue(&mut tx).await?),
         currency_symbol: settings::get(&mut tx).await?.currency_symbol,
-        low_stock: catalog::low_stock(&mut tx, 5).await?.into_iter().map(|p| (p.id, p.name, p.stock)).collect(),
+        low_stock: catalog::low_stock(&mut tx, 5)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name, p.stock))
+            .collect(),
     };
     tx.commit().await?;
     Ok(view)
@@ -217,7 +221,12 @@ pub fn ProductEditPage() -> impl IntoView {
 #[component]
 fn ProductEditor() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let product = Resource::new(id, |id| async move {
         match id {
             Some(id) => get_product(id).await.map(Some),
@@ -247,8 +256,12 @@ fn ProductForm(product: Option<AdminProduct>) -> impl IntoView {
         None => "New product".to_owned(),
     };
     let value = |f: fn(&AdminProduct) -> String| product.as_ref().map(f).unwrap_or_default();
-    let (name, description, price, stock) =
-        (value(|p| p.name.clone()), value(|p| p.description.clone()), value(|p| p.price.clone()), value(|p| p.stock.to_string()));
+    let (name, description, price, stock) = (
+        value(|p| p.name.clone()),
+        value(|p| p.description.clone()),
+        value(|p| p.price.clone()),
+        value(|p| p.stock.to_string()),
+    );
     let id = product.as_ref().map(|p| p.id);
     view! {
         <Title text=title.clone()/>
@@ -289,7 +302,10 @@ pub struct AdminOrderRow {
 #[server(endpoint = "admin/store/orders")]
 pub async fn list_orders(status: Option<String>) -> Result<Vec<AdminOrderRow>, AppError> {
     use marketplace::orders::{self, OrderStatus};
-    let status = status.filter(|s| !s.is_empty()).map(|s| OrderStatus::parse(&s)).transpose()?;
+    let status = status
+        .filter(|s| !s.is_empty())
+        .map(|s| OrderStatus::parse(&s))
+        .transpose()?;
     let (mut tx, _) = super::ssr::staff().await?;
     let list = orders::list_by_status(&mut tx, status).await?;
     tx.commit().await?;
@@ -364,7 +380,9 @@ pub async fn get_order(number: String) -> Result<crate::store::checkout::OrderVi
     use marketplace::orders;
     let (mut tx, _) = super::ssr::staff().await?;
     let brand = crate::store::brand(&mut tx).await?;
-    let order = orders::find_by_number(&mut tx, &number).await?.ok_or(AppError::NotFound("order".into()))?;
+    let order = orders::find_by_number(&mut tx, &number)
+        .await?
+        .ok_or(AppError::NotFound("order".into()))?;
     let lines = orders::lines(&mut tx, order.id).await?;
     tx.commit().await?;
     Ok(crate::store::checkout::order_view(&order, &lines, &brand))
@@ -402,7 +420,12 @@ fn OrderAdmin() -> impl IntoView {
     let change = ServerAction::<SetOrderStatus>::new();
     let error = action_error(change);
     let order = Resource::new(
-        move || (params.read().get("number").unwrap_or_default(), change.version().get()),
+        move || {
+            (
+                params.read().get("number").unwrap_or_default(),
+                change.version().get(),
+            )
+        },
         |(number, _)| get_order(number),
     );
     view! {
@@ -455,12 +478,23 @@ pub async fn list_users() -> Result<Vec<AdminUser>, AppError> {
     tx.commit().await?;
     Ok(users
         .into_iter()
-        .map(|u| AdminUser { is_me: u.id == me.id, id: u.id, username: u.username, email: u.email, is_staff: u.is_staff, is_active: u.is_active })
+        .map(|u| AdminUser {
+            is_me: u.id == me.id,
+            id: u.id,
+            username: u.username,
+            email: u.email,
+            is_staff: u.is_staff,
+            is_active: u.is_active,
+        })
         .collect())
 }
 
 #[server(endpoint = "admin/store/users/create")]
-pub async fn create_staff(username: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn create_staff(
+    username: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
     use marketplace::accounts::{self, NewUser, Role, Username};
     use marketplace::email::Email;
     use marketplace::password::Password;
@@ -472,10 +506,15 @@ pub async fn create_staff(username: String, email: String, password: String) -> 
         role: Role::Staff,
     };
     let (mut tx, _) = super::ssr::staff().await?;
-    accounts::create(&mut tx, new).await.map_err(|err| match err {
-        marketplace::Error::Conflict(m) => marketplace::Error::Invalid { field: "username", message: m },
-        other => other,
-    })?;
+    accounts::create(&mut tx, new)
+        .await
+        .map_err(|err| match err {
+            marketplace::Error::Conflict(m) => marketplace::Error::Invalid {
+                field: "username",
+                message: m,
+            },
+            other => other,
+        })?;
     tx.commit().await?;
     Ok(())
 }
@@ -520,13 +559,20 @@ fn UserAdmin() -> impl IntoView {
     let toggle = ServerAction::<SetUserActive>::new();
     let reset = ServerAction::<ResetPassword>::new();
     let users = Resource::new(
-        move || (create.version().get(), toggle.version().get(), reset.version().get()),
+        move || {
+            (
+                create.version().get(),
+                toggle.version().get(),
+                reset.version().get(),
+            )
+        },
         |_| list_users(),
     );
     let create_error = action_error(create);
     let toggle_error = action_error(toggle);
     let reset_error = action_error(reset);
-    let field = move |name: &'static str| Signal::derive(move || field_message(create_error(), name));
+    let field =
+        move |name: &'static str| Signal::derive(move || field_message(create_error(), name));
     view! {
         <Title text="Users"/>
         <h1>"Users"</h1>
@@ -612,11 +658,19 @@ pub async fn get_settings() -> Result<SettingsValues, AppError> {
     let (mut tx, _) = super::ssr::staff().await?;
     let s = marketplace::settings::get(&mut tx).await?;
     tx.commit().await?;
-    Ok(SettingsValues { display_name: s.display_name, tagline: s.tagline, primary_colour: s.primary_colour })
+    Ok(SettingsValues {
+        display_name: s.display_name,
+        tagline: s.tagline,
+        primary_colour: s.primary_colour,
+    })
 }
 
 #[server(endpoint = "admin/store/settings/save")]
-pub async fn save_settings(display_name: String, tagline: String, primary_colour: String) -> Result<(), AppError> {
+pub async fn save_settings(
+    display_name: String,
+    tagline: String,
+    primary_colour: String,
+) -> Result<(), AppError> {
     use marketplace::settings::{self, SettingsUpdate};
     let update = SettingsUpdate::parse(&display_name, &tagline, &primary_colour)?;
     let (mut tx, _) = super::ssr::staff().await?;

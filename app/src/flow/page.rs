@@ -35,7 +35,11 @@ pub async fn load_flow() -> Result<FlowOverview, AppError> {
         [first, second, ..] => Some(super::compare(&state, &first.schema, &second.schema).await?),
         _ => None,
     };
-    Ok(FlowOverview { trace, stores, routing })
+    Ok(FlowOverview {
+        trace,
+        stores,
+        routing,
+    })
 }
 
 /// The path a request for `host` would take. It runs here, on the server: no request goes
@@ -74,7 +78,11 @@ pub fn FlowPage() -> impl IntoView {
 
 #[component]
 fn Flow(overview: FlowOverview) -> impl IntoView {
-    let FlowOverview { trace, stores, routing } = overview;
+    let FlowOverview {
+        trace,
+        stores,
+        routing,
+    } = overview;
     let where_ = match &trace.tenant {
         Some(name) => format!("{name}’s schema"),
         None => "the public schema".to_owned(),
@@ -108,8 +116,26 @@ fn Flow(overview: FlowOverview) -> impl IntoView {
 /// One path: its facts, then its stages as a diagram.
 #[component]
 fn TraceView(trace: FlowTrace, name: &'static str) -> impl IntoView {
-    let FlowTrace { host, tenant, schema, is_public, cache_hit, search_path, status, stages, total_us, .. } = trace;
-    let tenant = tenant.unwrap_or_else(|| if is_public { "none (platform site)" } else { "none" }.to_owned());
+    let FlowTrace {
+        host,
+        tenant,
+        schema,
+        is_public,
+        cache_hit,
+        search_path,
+        status,
+        stages,
+        total_us,
+        ..
+    } = trace;
+    let tenant = tenant.unwrap_or_else(|| {
+        if is_public {
+            "none (platform site)"
+        } else {
+            "none"
+        }
+        .to_owned()
+    });
     let schema = schema.unwrap_or_else(|| "—".to_owned());
     let search_path = match search_path {
         Some(path) => view! { <code>{path}</code> }.into_any(),
@@ -122,7 +148,10 @@ fn TraceView(trace: FlowTrace, name: &'static str) -> impl IntoView {
     };
     let answer = format!("{status} {}", reason(status));
     let answer_class = if status == 200 { "flow-ok" } else { "flow-bad" };
-    let stages = stages.into_iter().map(|stage| view! { <StageView stage total=total_us/> }).collect_view();
+    let stages = stages
+        .into_iter()
+        .map(|stage| view! { <StageView stage total=total_us/> })
+        .collect_view();
     view! {
         <div class="flow-trace" data-trace=name data-status=status.to_string()>
             <dl class="flow-facts">
@@ -141,10 +170,22 @@ fn TraceView(trace: FlowTrace, name: &'static str) -> impl IntoView {
 
 #[component]
 fn StageView(stage: Stage, total: u64) -> impl IntoView {
-    let Stage { step, kind, observed, outcome, started_us, duration_us, sql, .. } = stage;
+    let Stage {
+        step,
+        kind,
+        observed,
+        outcome,
+        started_us,
+        duration_us,
+        sql,
+        ..
+    } = stage;
     let bar = timeline(started_us, duration_us, total);
     let sql = (!sql.is_empty()).then(|| {
-        let statements = sql.into_iter().map(|statement| view! { <li><code>{statement}</code></li> }).collect_view();
+        let statements = sql
+            .into_iter()
+            .map(|statement| view! { <li><code>{statement}</code></li> })
+            .collect_view();
         view! { <ul class="flow-sql" aria-label="SQL sent to PostgreSQL">{statements}</ul> }
     });
     view! {
@@ -174,7 +215,11 @@ fn ReplayPanel(stores: StoredValue<Vec<StoreChoice>>) -> impl IntoView {
     // The select shows the store whose host is in the text field, if any.
     let chosen = move || {
         let typed = host.get();
-        if stores.with_value(|all| all.iter().any(|s| s.host == typed)) { typed } else { String::new() }
+        if stores.with_value(|all| all.iter().any(|s| s.host == typed)) {
+            typed
+        } else {
+            String::new()
+        }
     };
     let result = replay.value();
     let pending = replay.pending();
@@ -251,12 +296,17 @@ fn ReplayPanel(stores: StoredValue<Vec<StoreChoice>>) -> impl IntoView {
 #[component]
 fn RoutingPanel(stores: StoredValue<Vec<StoreChoice>>, routing: Option<Routing>) -> impl IntoView {
     let compare = ServerAction::<CompareStores>::new();
-    let (first, second) =
-        routing.as_ref().map(|r| (r.left.schema.clone(), r.right.schema.clone())).unwrap_or_default();
+    let (first, second) = routing
+        .as_ref()
+        .map(|r| (r.left.schema.clone(), r.right.schema.clone()))
+        .unwrap_or_default();
     let left = RwSignal::new(first.clone());
     let right = RwSignal::new(second.clone());
     let run = move || {
-        compare.dispatch(CompareStores { left: left.get_untracked(), right: right.get_untracked() });
+        compare.dispatch(CompareStores {
+            left: left.get_untracked(),
+            right: right.get_untracked(),
+        });
     };
     let result = compare.value();
     // The panel opens with the routing loaded with the page, until the visitor asks again.
@@ -351,18 +401,33 @@ fn RoutingView(routing: Routing) -> impl IntoView {
 
 #[component]
 fn RoutedView(store: RoutedStore, side: &'static str) -> impl IntoView {
-    let RoutedStore { name, schema, switch_sql, search_path, statements, products, orders, switch_us, query_us } =
-        store;
+    let RoutedStore {
+        name,
+        schema,
+        switch_sql,
+        search_path,
+        statements,
+        products,
+        orders,
+        switch_us,
+        query_us,
+    } = store;
     // The view macro moves children before attributes: the section gets its own copies.
     let heading = format!("flow-routed-{side}");
     let (section_schema, section_heading) = (schema.clone(), heading.clone());
-    let counts = format!("{} · {}", super::count(products.len(), "product"), super::count(orders.len(), "order"));
+    let counts = format!(
+        "{} · {}",
+        super::count(products.len(), "product"),
+        super::count(orders.len(), "order")
+    );
     let statements = std::iter::once(switch_sql)
         .chain(statements)
         .map(|statement| view! { <li><code>{statement}</code></li> })
         .collect_view();
     let rows = |rows: Vec<RowLabel>| {
-        rows.into_iter().map(|row| view! { <tr><td>{row.id}</td><td>{row.label}</td></tr> }).collect_view()
+        rows.into_iter()
+            .map(|row| view! { <tr><td>{row.id}</td><td>{row.label}</td></tr> })
+            .collect_view()
     };
     view! {
         <section class="flow-store" data-side=side data-schema=section_schema aria-labelledby=section_heading>
@@ -396,7 +461,9 @@ fn RoutedView(store: RoutedStore, side: &'static str) -> impl IntoView {
 fn timeline(started_us: u64, duration_us: u64, total_us: u64) -> String {
     let scale = total_us.max(1) as f64;
     let start = (started_us as f64 / scale * 100.0).clamp(0.0, 99.0);
-    let width = (duration_us as f64 / scale * 100.0).max(0.6).min(100.0 - start);
+    let width = (duration_us as f64 / scale * 100.0)
+        .max(0.6)
+        .min(100.0 - start);
     format!("--start: {start:.2}%; --width: {width:.2}%")
 }
 
@@ -432,7 +499,10 @@ mod tests {
         assert_eq!(timeline(0, 50, 100), "--start: 0.00%; --width: 50.00%");
         assert_eq!(timeline(25, 0, 100), "--start: 25.00%; --width: 0.60%");
         // A last stage that starts at the very end, an empty request, a clock oddity.
-        assert_eq!(timeline(9_999, 1, 10_000), "--start: 99.00%; --width: 0.60%");
+        assert_eq!(
+            timeline(9_999, 1, 10_000),
+            "--start: 99.00%; --width: 0.60%"
+        );
         assert_eq!(timeline(0, 0, 0), "--start: 0.00%; --width: 0.60%");
         assert_eq!(timeline(500, 900, 100), "--start: 99.00%; --width: 1.00%");
     }

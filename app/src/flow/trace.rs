@@ -12,7 +12,9 @@ use marketplace::tenancy::{registry, Hostname, SchemaName, Site, Tenant, TenantS
 use marketplace::{db, Error, Result};
 use sqlx::PgPool;
 
-use super::{count, FlowTrace, Outcome, RoutedStore, Routing, RowLabel, Stage, StageKind, StoreChoice};
+use super::{
+    count, FlowTrace, Outcome, RoutedStore, Routing, RowLabel, Stage, StageKind, StoreChoice,
+};
 use crate::ssr::{AppState, LayerMarks, RequestSite};
 
 /// The path a replay pretends to request: the flow page itself, which every host serves.
@@ -20,7 +22,14 @@ const REPLAY_PATH: &str = "/flow";
 
 /// The path of the request being served.
 pub async fn trace(state: &AppState, site: &RequestSite, path: &str) -> Result<FlowTrace> {
-    let run = Run::new(state, site.host.clone(), site.hostname.clone(), site.cache_hit, false, site.marks.received);
+    let run = Run::new(
+        state,
+        site.host.clone(),
+        site.hostname.clone(),
+        site.cache_hit,
+        false,
+        site.marks.received,
+    );
     run.follow(path, Some(site.site.clone()), &site.marks).await
 }
 
@@ -29,10 +38,16 @@ pub async fn replay(state: &AppState, raw_host: &str) -> Result<FlowTrace> {
     let received = Instant::now();
     let host = raw_host.trim();
     if host.is_empty() {
-        return Err(Error::invalid("host", "Type a host, for example fashion.localhost:8000."));
+        return Err(Error::invalid(
+            "host",
+            "Type a host, for example fashion.localhost:8000.",
+        ));
     }
     if host.chars().count() > 260 {
-        return Err(Error::invalid("host", "That is too long for a host name (at most 253 characters)."));
+        return Err(Error::invalid(
+            "host",
+            "That is too long for a host name (at most 253 characters).",
+        ));
     }
     let host_read = Instant::now();
     let hostname = Hostname::from_host_header(host).ok_or_else(|| {
@@ -48,8 +63,21 @@ pub async fn replay(state: &AppState, raw_host: &str) -> Result<FlowTrace> {
     let host_parsed = Instant::now();
     let resolution = state.resolver.resolve(&hostname).await?;
     let resolved = Instant::now();
-    let marks = LayerMarks { received, host_read, host_parsed, resolved, admitted: Instant::now() };
-    let run = Run::new(state, host.to_owned(), hostname, resolution.cache_hit, true, received);
+    let marks = LayerMarks {
+        received,
+        host_read,
+        host_parsed,
+        resolved,
+        admitted: Instant::now(),
+    };
+    let run = Run::new(
+        state,
+        host.to_owned(),
+        hostname,
+        resolution.cache_hit,
+        true,
+        received,
+    );
     run.follow(REPLAY_PATH, resolution.site, &marks).await
 }
 
@@ -69,14 +97,20 @@ pub async fn stores(state: &AppState, port_suffix: &str) -> Result<Vec<StoreChoi
 
 /// The call behind `/data/` in two stores (given by schema name), side by side.
 pub async fn compare(state: &AppState, left: &str, right: &str) -> Result<Routing> {
-    Ok(Routing { left: route(&state.pool, left).await?, right: route(&state.pool, right).await? })
+    Ok(Routing {
+        left: route(&state.pool, left).await?,
+        right: route(&state.pool, right).await?,
+    })
 }
 
 async fn route(pool: &PgPool, raw_schema: &str) -> Result<RoutedStore> {
     let schema = SchemaName::parse(raw_schema.trim())?;
     let tenant = registry::get_by_schema(pool, &schema).await?;
     if tenant.status != TenantStatus::Active {
-        return Err(Error::Rejected(format!("{} is suspended: its data is not served.", tenant.name)));
+        return Err(Error::Rejected(format!(
+            "{} is suspended: its data is not served.",
+            tenant.name
+        )));
     }
     let read = StoreRead::run(pool, &tenant.schema_name).await?;
     Ok(RoutedStore {
@@ -84,8 +118,22 @@ async fn route(pool: &PgPool, raw_schema: &str) -> Result<RoutedStore> {
         schema: tenant.schema_name.to_string(),
         switch_us: micros(read.switch.1 - read.switch.0),
         query_us: micros(read.query.1 - read.query.0),
-        products: read.products.iter().map(|p| RowLabel { id: p.id, label: p.name.clone() }).collect(),
-        orders: read.orders.iter().map(|o| RowLabel { id: o.id, label: o.order_number.clone() }).collect(),
+        products: read
+            .products
+            .iter()
+            .map(|p| RowLabel {
+                id: p.id,
+                label: p.name.clone(),
+            })
+            .collect(),
+        orders: read
+            .orders
+            .iter()
+            .map(|o| RowLabel {
+                id: o.id,
+                label: o.order_number.clone(),
+            })
+            .collect(),
         switch_sql: read.switch_sql,
         search_path: read.search_path,
         statements: read.statements,
@@ -163,7 +211,16 @@ impl<'a> Run<'a> {
         replayed: bool,
         origin: Instant,
     ) -> Self {
-        Run { state, host, hostname, cache_hit, replayed, origin, stages: Vec::new(), last_end: origin }
+        Run {
+            state,
+            host,
+            hostname,
+            cache_hit,
+            replayed,
+            origin,
+            stages: Vec::new(),
+            last_end: origin,
+        }
     }
 
     fn record(
@@ -189,7 +246,12 @@ impl<'a> Run<'a> {
     }
 
     /// Records the tenant layer's stages, then follows the path the resolution chose.
-    async fn follow(mut self, path: &str, site: Option<Site>, marks: &LayerMarks) -> Result<FlowTrace> {
+    async fn follow(
+        mut self,
+        path: &str,
+        site: Option<Site>,
+        marks: &LayerMarks,
+    ) -> Result<FlowTrace> {
         let host = self.host.clone();
         let hostname = self.hostname.clone();
         let received = if self.replayed {
@@ -213,7 +275,9 @@ impl<'a> Run<'a> {
             Outcome::Done,
             (marks.host_read, marks.host_parsed),
             "Middleware extracts domain from request".to_owned(),
-            format!("“{host}” → host name {hostname}: port dropped, case folded, trailing dot ignored"),
+            format!(
+                "“{host}” → host name {hostname}: port dropped, case folded, trailing dot ignored"
+            ),
             vec![],
         );
         let public = self.state.resolver.public_hosts().contains(&hostname);
@@ -247,7 +311,9 @@ impl<'a> Run<'a> {
         match site {
             None => Ok(self.no_store(found)),
             Some(Site::Public) => self.public(found).await,
-            Some(Site::Store(tenant)) if tenant.status != TenantStatus::Active => Ok(self.suspended(&tenant, found)),
+            Some(Site::Store(tenant)) if tenant.status != TenantStatus::Active => {
+                Ok(self.suspended(&tenant, found))
+            }
             Some(Site::Store(tenant)) => self.store(&tenant, found).await,
         }
     }
@@ -292,7 +358,8 @@ impl<'a> Run<'a> {
             Outcome::Done,
             (read.query.1, read.committed),
             "200 OK".to_owned(),
-            "200 OK. COMMIT ended the transaction, and its SET LOCAL search_path with it".to_owned(),
+            "200 OK. COMMIT ended the transaction, and its SET LOCAL search_path with it"
+                .to_owned(),
             vec![],
         );
         Ok(self.finish(Ending {
@@ -335,7 +402,10 @@ impl<'a> Run<'a> {
             Outcome::Done,
             (query_start, query_end),
             "registry::list (the call behind /schema-info/)".to_owned(),
-            format!("registry::list → {} (the call behind /schema-info/)", count(stores.len(), "store")),
+            format!(
+                "registry::list → {} (the call behind /schema-info/)",
+                count(stores.len(), "store")
+            ),
             vec![registry::LIST_SQL.to_owned()],
         );
         self.record(
@@ -343,7 +413,8 @@ impl<'a> Run<'a> {
             Outcome::Done,
             (query_end, Instant::now()),
             "200 OK".to_owned(),
-            "200 OK. No transaction to end: nothing changed the connection's search_path".to_owned(),
+            "200 OK. No transaction to end: nothing changed the connection's search_path"
+                .to_owned(),
             vec![],
         );
         Ok(self.finish(Ending {
@@ -362,7 +433,9 @@ impl<'a> Run<'a> {
             Outcome::Failed,
             found,
             format!("No store is served at {hostname}"),
-            format!("No domain row serves {hostname}: the path ends here, before any schema is touched"),
+            format!(
+                "No domain row serves {hostname}: the path ends here, before any schema is touched"
+            ),
             vec![],
         );
         self.record(
@@ -373,7 +446,13 @@ impl<'a> Run<'a> {
             format!("404 Not Found: {{\"error\": \"No store is served at {hostname}.\"}}"),
             vec![],
         );
-        self.finish(Ending { is_public: false, tenant: None, schema: None, search_path: None, status: 404 })
+        self.finish(Ending {
+            is_public: false,
+            tenant: None,
+            schema: None,
+            search_path: None,
+            status: 404,
+        })
     }
 
     fn suspended(mut self, tenant: &Tenant, found: (Instant, Instant)) -> FlowTrace {
@@ -383,7 +462,10 @@ impl<'a> Run<'a> {
             Outcome::Failed,
             found,
             format!("Tenant: {}, Schema: {schema}", tenant.name),
-            format!("{} is suspended: its hosts answer 503 and its schema is not entered", tenant.name),
+            format!(
+                "{} is suspended: its hosts answer 503 and its schema is not entered",
+                tenant.name
+            ),
             vec![],
         );
         self.record(
@@ -391,7 +473,10 @@ impl<'a> Run<'a> {
             Outcome::Failed,
             (found.1, Instant::now()),
             "503 Service Unavailable".to_owned(),
-            format!("503 Service Unavailable: “{} is taking a break”", tenant.name),
+            format!(
+                "503 Service Unavailable: “{} is taking a break”",
+                tenant.name
+            ),
             vec![],
         );
         self.finish(Ending {

@@ -44,12 +44,24 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
         .map_err(|_| Error::invalid("email", "That email cannot be used as a login."))?;
     let password = Password::parse(&password)?;
     let mut tx = crate::ssr::write().await?;
-    let user = accounts::create(&mut tx, NewUser { username, email, full_name: name, password, role: Role::Customer })
-        .await
-        .map_err(|err| match err {
-            Error::Conflict(_) => Error::invalid("email", "An account with this email already exists here. Log in instead."),
-            other => other,
-        })?;
+    let user = accounts::create(
+        &mut tx,
+        NewUser {
+            username,
+            email,
+            full_name: name,
+            password,
+            role: Role::Customer,
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        Error::Conflict(_) => Error::invalid(
+            "email",
+            "An account with this email already exists here. Log in instead.",
+        ),
+        other => other,
+    })?;
     log_in_as(&mut tx, user.id).await?;
     tx.commit().await?;
     leptos_axum::redirect("/account/orders");
@@ -60,7 +72,14 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
 pub async fn customer_login(email: String, password: String) -> Result<(), AppError> {
     use marketplace::accounts::{self, Door};
     let mut tx = crate::ssr::write().await?;
-    match accounts::login(&mut tx, &email.trim().to_lowercase(), &password, Door::Storefront).await {
+    match accounts::login(
+        &mut tx,
+        &email.trim().to_lowercase(),
+        &password,
+        Door::Storefront,
+    )
+    .await
+    {
         Ok(user) => {
             log_in_as(&mut tx, user.id).await?;
             tx.commit().await?;
@@ -109,14 +128,23 @@ pub async fn load_my_orders() -> Result<MyOrders, AppError> {
     use marketplace::{accounts, orders};
     let mut tx = crate::ssr::read().await?;
     let brand = super::brand(&mut tx).await?;
-    let user_id = crate::ssr::current_session(&mut tx).await?.and_then(|s| s.user_id).ok_or(AppError::Unauthorized)?;
-    let user = accounts::find(&mut tx, user_id).await?.ok_or(AppError::Unauthorized)?;
+    let user_id = crate::ssr::current_session(&mut tx)
+        .await?
+        .and_then(|s| s.user_id)
+        .ok_or(AppError::Unauthorized)?;
+    let user = accounts::find(&mut tx, user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let list = orders::list_for_customer(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(MyOrders {
         store_name: brand.name,
         currency_symbol: brand.currency_symbol,
-        customer: if user.full_name.is_empty() { user.username } else { user.full_name },
+        customer: if user.full_name.is_empty() {
+            user.username
+        } else {
+            user.full_name
+        },
         orders: list
             .into_iter()
             .map(|o| OrderSummary {

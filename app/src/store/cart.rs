@@ -68,7 +68,13 @@ pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<String, AppEr
     use marketplace::{cart, catalog};
     let mut tx = crate::ssr::write().await?;
     let session = crate::ssr::session_or_start(&mut tx).await?;
-    cart::add(&mut tx, crate::ssr::cart_owner(&session), product_id, quantity).await?;
+    cart::add(
+        &mut tx,
+        crate::ssr::cart_owner(&session),
+        product_id,
+        quantity,
+    )
+    .await?;
     let name = catalog::get(&mut tx, product_id).await?.name;
     tx.commit().await?;
     Ok(name)
@@ -80,7 +86,13 @@ pub async fn update_cart_line(product_id: i64, quantity: i32) -> Result<(), AppE
     use marketplace::cart;
     let mut tx = crate::ssr::write().await?;
     let session = crate::ssr::session_or_start(&mut tx).await?;
-    cart::set_quantity(&mut tx, crate::ssr::cart_owner(&session), product_id, quantity).await?;
+    cart::set_quantity(
+        &mut tx,
+        crate::ssr::cart_owner(&session),
+        product_id,
+        quantity,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

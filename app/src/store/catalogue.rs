@@ -23,7 +23,13 @@ pub struct ProductCard {
 #[cfg(feature = "ssr")]
 impl From<marketplace::catalog::Product> for ProductCard {
     fn from(p: marketplace::catalog::Product) -> Self {
-        ProductCard { id: p.id, name: p.name, description: p.description, price: format!("{:.2}", p.price), stock: p.stock }
+        ProductCard {
+            id: p.id,
+            name: p.name,
+            description: p.description,
+            price: format!("{:.2}", p.price),
+            stock: p.stock,
+        }
     }
 }
 
@@ -41,7 +47,10 @@ pub async fn load_catalogue() -> Result<CataloguePage, AppError> {
     let brand = super::brand(&mut tx).await?;
     let products = catalog::list_active(&mut tx).await?;
     tx.commit().await?;
-    Ok(CataloguePage { brand, products: products.into_iter().map(ProductCard::from).collect() })
+    Ok(CataloguePage {
+        brand,
+        products: products.into_iter().map(ProductCard::from).collect(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,9 +65,15 @@ pub async fn load_product(id: i64) -> Result<ProductPage, AppError> {
     use marketplace::catalog;
     let mut tx = crate::ssr::read().await?;
     let brand = super::brand(&mut tx).await?;
-    let product = catalog::find(&mut tx, id).await?.filter(|p| p.is_active).ok_or(AppError::NotFound("product".into()))?;
+    let product = catalog::find(&mut tx, id)
+        .await?
+        .filter(|p| p.is_active)
+        .ok_or(AppError::NotFound("product".into()))?;
     tx.commit().await?;
-    Ok(ProductPage { brand, product: product.into() })
+    Ok(ProductPage {
+        brand,
+        product: product.into(),
+    })
 }
 
 /// `/` on a store's host.
@@ -193,7 +208,12 @@ pub fn AddToCartForm(
 #[component]
 pub fn ProductDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let page = Resource::new(id, |id| async move {
         match id {
             Some(id) => load_product(id).await,

@@ -43,14 +43,22 @@ pub async fn load_checkout() -> Result<CheckoutView, AppError> {
     Ok(CheckoutView {
         cart: super::cart::view_of(&cart, &brand),
         key: password::random_token(32),
-        name: customer.as_ref().map(|c| c.full_name.clone()).unwrap_or_default(),
+        name: customer
+            .as_ref()
+            .map(|c| c.full_name.clone())
+            .unwrap_or_default(),
         email: customer.map(|c| c.email).unwrap_or_default(),
     })
 }
 
 /// Places the visitor's cart as an order and sends them to its confirmation.
 #[server(endpoint = "checkout/place")]
-pub async fn place_order(name: String, email: String, address: String, key: String) -> Result<String, AppError> {
+pub async fn place_order(
+    name: String,
+    email: String,
+    address: String,
+    key: String,
+) -> Result<String, AppError> {
     use marketplace::email::Email;
     use marketplace::orders::{self, Checkout};
     use marketplace::{cart, Error};
@@ -62,11 +70,17 @@ pub async fn place_order(name: String, email: String, address: String, key: Stri
     let email = Email::parse(&email)?;
     let address = address.trim().to_owned();
     if address.is_empty() || address.chars().count() > 1000 {
-        return Err(Error::invalid("address", "Enter the delivery address (up to 1000 characters).").into());
+        return Err(Error::invalid(
+            "address",
+            "Enter the delivery address (up to 1000 characters).",
+        )
+        .into());
     }
     let key_ok = (16..=100).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric());
     if !key_ok {
-        return Err(AppError::Rejected("This form has expired; please reload the page.".into()));
+        return Err(AppError::Rejected(
+            "This form has expired; please reload the page.".into(),
+        ));
     }
 
     let mut tx = crate::ssr::write().await?;
@@ -244,7 +258,10 @@ pub async fn load_order(number: String) -> Result<OrderView, AppError> {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
-    let order = Resource::new(move || params.read().get("number").unwrap_or_default(), load_order);
+    let order = Resource::new(
+        move || params.read().get("number").unwrap_or_default(),
+        load_order,
+    );
     view! {
         <StoreLayout>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -66,7 +66,11 @@ pub async fn load_header() -> Result<StoreHeader, AppError> {
             let items = cart::count(&mut tx, crate::ssr::cart_owner(session)).await?;
             let customer = match session.user_id {
                 Some(id) => accounts::find(&mut tx, id).await?.map(|u| {
-                    if u.full_name.is_empty() { u.username } else { u.full_name }
+                    if u.full_name.is_empty() {
+                        u.username
+                    } else {
+                        u.full_name
+                    }
                 }),
                 None => None,
             };
@@ -75,7 +79,11 @@ pub async fn load_header() -> Result<StoreHeader, AppError> {
         None => (0, None),
     };
     tx.commit().await?;
-    Ok(StoreHeader { brand, cart_items, customer })
+    Ok(StoreHeader {
+        brand,
+        cart_items,
+        customer,
+    })
 }
 
 /// The storefront's actions, shared so that any page's form updates the header.
@@ -145,8 +153,16 @@ pub fn StoreLayout(children: Children) -> impl IntoView {
 
 #[component]
 fn Header(header: StoreHeader) -> impl IntoView {
-    let StoreHeader { brand, cart_items, customer } = header;
-    let items_label = if cart_items == 1 { "1 item".to_owned() } else { format!("{cart_items} items") };
+    let StoreHeader {
+        brand,
+        cart_items,
+        customer,
+    } = header;
+    let items_label = if cart_items == 1 {
+        "1 item".to_owned()
+    } else {
+        format!("{cart_items} items")
+    };
     let account = match customer {
         Some(name) => view! {
             <span class="greeting">"Hi, " {name}</span>

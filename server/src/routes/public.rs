@@ -41,7 +41,10 @@ pub async fn landing(state: &AppState, site: &RequestSite) -> Result<Json<Landin
     Ok(Json(Landing {
         message: "This is the public schema",
         info: format!("Access tenant sites using subdomain.{example_base}"),
-        available_tenants: tenants.iter().map(|t| format!("http://{}{port}", t.primary_domain)).collect(),
+        available_tenants: tenants
+            .iter()
+            .map(|t| format!("http://{}{port}", t.primary_domain))
+            .collect(),
     }))
 }
 
@@ -66,11 +69,16 @@ async fn schema_info(
     let tenants = registry::list(&state.pool).await?;
     Ok(Json(SchemaInfo {
         current_schema: site.schema_label().to_owned(),
-        tenant: site.tenant().map_or_else(|| "No tenant".to_owned(), |t| t.name.clone()),
+        tenant: site
+            .tenant()
+            .map_or_else(|| "No tenant".to_owned(), |t| t.name.clone()),
         domain: site.host.clone(),
         all_tenants: tenants
             .into_iter()
-            .map(|t| TenantName { name: t.name, schema_name: t.schema_name.to_string() })
+            .map(|t| TenantName {
+                name: t.name,
+                schema_name: t.schema_name.to_string(),
+            })
             .collect(),
     }))
 }

@@ -71,7 +71,10 @@ struct Counts {
     orders: usize,
 }
 
-async fn data(State(state): State<AppState>, Extension(site): Extension<RequestSite>) -> Result<Json<Data>, ApiError> {
+async fn data(
+    State(state): State<AppState>,
+    Extension(site): Extension<RequestSite>,
+) -> Result<Json<Data>, ApiError> {
     let tenant = store_of(&site)?;
     let mut tx = TenantTx::begin_read_only(&state.pool, &tenant.schema_name).await?;
     let products = catalog::list(&mut tx).await?;
@@ -83,11 +86,23 @@ async fn data(State(state): State<AppState>, Extension(site): Extension<RequestS
             schema: tenant.schema_name.to_string(),
             domain: site.host.clone(),
         },
-        counts: Counts { products: products.len(), orders: orders.len() },
-        products: products.into_iter().map(|p| ProductRow { name: p.name, price: format!("{:.2}", p.price) }).collect(),
+        counts: Counts {
+            products: products.len(),
+            orders: orders.len(),
+        },
+        products: products
+            .into_iter()
+            .map(|p| ProductRow {
+                name: p.name,
+                price: format!("{:.2}", p.price),
+            })
+            .collect(),
         orders: orders
             .into_iter()
-            .map(|o| OrderRow { order_number: o.order_number, total: format!("{:.2}", o.total) })
+            .map(|o| OrderRow {
+                order_number: o.order_number,
+                total: format!("{:.2}", o.total),
+            })
             .collect(),
     }))
 }
@@ -171,6 +186,10 @@ async fn db_routing(
                 step3: format!("Actual SQL: SELECT * FROM {schema}.products"),
             },
         },
-        current_tenant_data: TenantCounts { products_count, users_count, all_tenants_count },
+        current_tenant_data: TenantCounts {
+            products_count,
+            users_count,
+            all_tenants_count,
+        },
     }))
 }

@@ -27,21 +27,33 @@ pub struct TestApp {
 
 /// A migrated platform over the test's database, with `max_connections` pooled.
 pub async fn app(options: PgConnectOptions, max_connections: u32) -> TestApp {
-    let pool = marketplace::db::connect_with(options, max_connections).await.expect("connect");
-    migrate::migrate_public(&pool).await.expect("migrate public");
+    let pool = marketplace::db::connect_with(options, max_connections)
+        .await
+        .expect("connect");
+    migrate::migrate_public(&pool)
+        .await
+        .expect("migrate public");
     let addr: SocketAddr = "127.0.0.1:8000".parse().unwrap();
     let options = server::startup::leptos_options(Path::new("target/site"), addr);
     let state = server::startup::state(pool.clone(), PublicHosts::default(), options);
     let router = server::startup::router(state.clone(), false);
-    TestApp { pool, state, router }
+    TestApp {
+        pool,
+        state,
+        router,
+    }
 }
 
 /// [`app`] with the demo data of the seed loaded.
 pub async fn seeded(options: PgConnectOptions, max_connections: u32) -> TestApp {
     let app = app(options, max_connections).await;
-    marketplace::seed::create_test_data(&app.pool, &PublicHosts::default(), Some("test-password-1"))
-        .await
-        .expect("seed");
+    marketplace::seed::create_test_data(
+        &app.pool,
+        &PublicHosts::default(),
+        Some("test-password-1"),
+    )
+    .await
+    .expect("seed");
     app
 }
 
@@ -57,26 +69,47 @@ impl Reply {
     }
 
     pub fn schema(&self) -> Option<&str> {
-        self.headers.get("x-tenant-schema").and_then(|v| v.to_str().ok())
+        self.headers
+            .get("x-tenant-schema")
+            .and_then(|v| v.to_str().ok())
     }
 }
 
 async fn collect(response: Response<Body>) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
 
 impl TestApp {
     /// GET `path` with the given Host header.
     pub async fn get(&self, host: &str, path: &str) -> Reply {
-        let request = Request::get(path).header(header::HOST, host).body(Body::empty()).unwrap();
+        let request = Request::get(path)
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap();
         self.send(request).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        collect(self.router.clone().oneshot(request).await.expect("infallible router")).await
+        collect(
+            self.router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("infallible router"),
+        )
+        .await
     }
 }
 
@@ -101,5 +134,7 @@ pub async fn app_create_store(app: &TestApp, schema: &str) -> marketplace::tenan
         &format!("{schema}.localhost"),
     )
     .unwrap();
-    provision::create(&app.pool, &new, &PublicHosts::default()).await.unwrap()
+    provision::create(&app.pool, &new, &PublicHosts::default())
+        .await
+        .unwrap()
 }
