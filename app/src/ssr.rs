@@ -70,18 +70,17 @@ impl RequestSite {
         }
     }
 
+    /// The port the request named, if any.
+    pub fn port(&self) -> Option<u16> {
+        Hostname::from_host_header_with_port(&self.host).and_then(|(_, port)| port)
+    }
+
     /// `:8000` when the request named a port, else empty: store links keep the port the
     /// visitor is using.
-    pub fn port_suffix(&self) -> &str {
-        match self.host.rfind(':') {
-            Some(i)
-                if !self.host.ends_with(']')
-                    && self.host[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                &self.host[i..]
-            }
-            _ => "",
-        }
+    pub fn port_suffix(&self) -> String {
+        self.port()
+            .map(|port| format!(":{port}"))
+            .unwrap_or_default()
     }
 }
 

@@ -16,7 +16,9 @@
 //!   pooled-connection leaks).
 //! * [`migrate`] — per-schema migrations with their own bookkeeping (`migrate_schemas`).
 //! * [`provision`] — creating and dropping a store, all or nothing (`create_tenant`).
+//! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
+pub mod explain;
 pub mod migrate;
 pub mod names;
 pub mod provision;

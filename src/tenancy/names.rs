@@ -157,23 +157,33 @@ impl Hostname {
     /// folded, a trailing dot ignored. `None` when what is left is not a valid host name
     /// (such a request can never belong to a store).
     pub fn from_host_header(value: &str) -> Option<Self> {
+        Hostname::from_host_header_with_port(value).map(|(host, _)| host)
+    }
+
+    /// [`Hostname::from_host_header`], keeping the port the header named, if any.
+    pub fn from_host_header_with_port(value: &str) -> Option<(Self, Option<u16>)> {
         let value = value.trim();
-        if value.starts_with('[') {
+        let (host, port) = if value.starts_with('[') {
             // IPv6 literal: never a store domain, but may be a configured public host.
             let end = value.find(']')?;
-            let literal = value[..=end].to_ascii_lowercase();
-            let rest = &value[end + 1..];
-            if !(rest.is_empty() || rest.strip_prefix(':').is_some_and(is_port)) {
-                return None;
+            (&value[..=end], &value[end + 1..])
+        } else {
+            match value.rfind(':') {
+                Some(i) => (&value[..i], &value[i..]),
+                None => (value, ""),
             }
-            return Some(Hostname(literal));
-        }
-        let host = match value.rsplit_once(':') {
-            Some((host, port)) if is_port(port) => host,
-            Some(_) => return None,
-            None => value,
         };
-        Hostname::parse(host).ok()
+        let port = match port.strip_prefix(':') {
+            None if port.is_empty() => None,
+            Some(digits) if is_port(digits) => Some(digits.parse().ok()?),
+            _ => return None,
+        };
+        let host = if host.starts_with('[') {
+            Hostname(host.to_ascii_lowercase())
+        } else {
+            Hostname::parse(host).ok()?
+        };
+        Some((host, port))
     }
 
     pub fn as_str(&self) -> &str {
@@ -182,7 +192,10 @@ impl Hostname {
 }
 
 fn is_port(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit())
+    !s.is_empty()
+        && s.len() <= 5
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<u16>().is_ok()
 }
 
 impl TryFrom<String> for Hostname {
@@ -305,6 +318,15 @@ mod tests {
         assert_eq!(h("127.0.0.1:8000").as_deref(), Some("127.0.0.1"));
         assert_eq!(h("[::1]:8000").as_deref(), Some("[::1]"));
         assert_eq!(h("evil.com:80:80"), None);
+        assert_eq!(h("evil.com:99999"), None);
+        assert_eq!(
+            Hostname::from_host_header_with_port("TechStore.localhost:8000").map(|(h, p)| (h.0, p)),
+            Some(("techstore.localhost".to_owned(), Some(8000)))
+        );
+        assert_eq!(
+            Hostname::from_host_header_with_port("[::1]").map(|(_, p)| p),
+            Some(None)
+        );
         assert_eq!(h("evil.com:http"), None);
         assert_eq!(h("a b"), None);
         assert_eq!(h(""), None);

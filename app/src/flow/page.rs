@@ -30,7 +30,7 @@ pub async fn load_flow() -> Result<FlowOverview, AppError> {
         AppError::Internal
     })?;
     let trace = super::trace(&state, &site, uri.path()).await?;
-    let stores = super::stores(&state, site.port_suffix()).await?;
+    let stores = super::stores(&state, &site.port_suffix()).await?;
     let routing = match stores.as_slice() {
         [first, second, ..] => Some(super::compare(&state, &first.schema, &second.schema).await?),
         _ => None,

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use marketplace::catalog::{self, Product};
 use marketplace::orders::{self, Order};
-use marketplace::tenancy::{registry, Hostname, SchemaName, Site, Tenant, TenantStatus, TenantTx};
+use marketplace::tenancy::{
+    explain, registry, Hostname, SchemaName, Site, Tenant, TenantStatus, TenantTx,
+};
 use marketplace::{db, Error, Result};
 use sqlx::PgPool;
 
@@ -254,6 +256,7 @@ impl<'a> Run<'a> {
     ) -> Result<FlowTrace> {
         let host = self.host.clone();
         let hostname = self.hostname.clone();
+        let port = Hostname::from_host_header_with_port(&host).and_then(|(_, port)| port);
         let received = if self.replayed {
             format!(
                 "Replayed here, as a request for http://{host}{path} would run. Nothing was sent to \
@@ -303,7 +306,7 @@ impl<'a> Run<'a> {
             StageKind::Lookup,
             outcome,
             (marks.host_parsed, marks.resolved),
-            format!("Query: SELECT tenant_id FROM domains WHERE domain='{host}'"),
+            explain::domain_lookup(&hostname, port),
             observed,
             sql,
         );
@@ -333,7 +336,7 @@ impl<'a> Run<'a> {
             StageKind::SchemaSwitch,
             Outcome::Done,
             read.switch,
-            format!("PostgreSQL: SET search_path TO {schema}, public;"),
+            explain::search_path_switch(Some(&tenant.schema_name)),
             format!(
                 "BEGIN and SET LOCAL in one round trip; inside the transaction PostgreSQL reports \
                  search_path = {}",
@@ -387,7 +390,7 @@ impl<'a> Run<'a> {
             StageKind::SchemaSwitch,
             Outcome::Skipped,
             (probe_start, probe_start),
-            "PostgreSQL: SET search_path TO public;".to_owned(),
+            explain::search_path_switch(None),
             format!(
                 "No switch: a pooled connection keeps search_path = {search_path}, and shared tables \
                  are always named public.<table>"

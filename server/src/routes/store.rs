@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use app::flow::{self, FlowStep};
 use app::ssr::{AppState, RequestSite};
-use marketplace::tenancy::{registry, Tenant, TenantTx};
+use marketplace::tenancy::{explain, registry, Tenant, TenantTx};
 use marketplace::{accounts, catalog, orders};
 
 use crate::error::ApiError;
@@ -180,10 +180,13 @@ async fn db_routing(
     Ok(Json(DbRouting {
         routing_explanation: RoutingExplanation {
             current_schema: schema.to_owned(),
-            how_routing_works: HowRoutingWorks {
-                step1: "Query: Product.objects.all()".to_owned(),
-                step2: format!("Router adds schema prefix: {schema}.products"),
-                step3: format!("Actual SQL: SELECT * FROM {schema}.products"),
+            how_routing_works: {
+                let [step1, step2, step3] = explain::routing_steps(&tenant.schema_name);
+                HowRoutingWorks {
+                    step1,
+                    step2,
+                    step3,
+                }
             },
         },
         current_tenant_data: TenantCounts {
