@@ -93,12 +93,16 @@ pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
     .bind(new.role == Role::Superuser)
     .fetch_one(tx.conn())
     .await
-    .map_err(Error::on_unique("users_username_key", move || {
-        format!(
-            "The username '{}' is already taken in this store.",
-            username.as_str()
-        )
-    }))
+    .map_err(Error::on_unique(
+        "users_username_key",
+        "username",
+        move || {
+            format!(
+                "The username '{}' is already taken in this store.",
+                username.as_str()
+            )
+        },
+    ))
 }
 
 pub async fn count(tx: &mut TenantTx) -> Result<i64> {
@@ -181,12 +185,11 @@ pub async fn authenticate(
             .bind(username.trim())
             .fetch_optional(tx.conn())
             .await?;
-    let (id, hash, active) = match row {
-        Some(row) => row,
-        None => (0, password::decoy_hash().to_owned(), false),
+    let Some((id, hash, active)) = row else {
+        password::check_login(None, candidate).await;
+        return Ok(None);
     };
-    let matches = password::verify_blocking(candidate.to_owned(), hash).await;
-    if !(matches && active) {
+    if !password::check_login(Some((hash, active)), candidate).await {
         return Ok(None);
     }
     Ok(sqlx::query_as(user_sql!(

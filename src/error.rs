@@ -12,9 +12,13 @@ pub enum Error {
         field: &'static str,
         message: String,
     },
-    /// A thing that must be unique already exists (schema, domain, username, …).
-    #[error("{0}")]
-    Conflict(String),
+    /// A thing that must be unique already exists; `field` names the input it came
+    /// from (schema, domain, username, …).
+    #[error("{message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// The thing asked for does not exist (in this store).
     #[error("{0} not found")]
     NotFound(String),
@@ -53,26 +57,31 @@ impl Error {
         }
     }
 
-    /// Turns a unique violation on `constraint` into a friendly [`Error::Conflict`];
-    /// any other error passes through unchanged.
+    /// Turns a unique violation on `constraint` into a friendly [`Error::Conflict`] about
+    /// `field`; any other error passes through unchanged.
     pub(crate) fn on_unique(
         constraint: &'static str,
+        field: &'static str,
         message: impl FnOnce() -> String,
     ) -> impl FnOnce(sqlx::Error) -> Error {
         move |err| {
             let is_unique = matches!(&err, sqlx::Error::Database(db) if db.is_unique_violation());
             if is_unique && Error::constraint(&err) == Some(constraint) {
-                Error::Conflict(message())
+                Error::Conflict {
+                    field,
+                    message: message(),
+                }
             } else {
                 Error::Database(err)
             }
         }
     }
 
-    /// The field name of an [`Error::Invalid`], for showing the message beside it.
+    /// The field an [`Error::Invalid`] or [`Error::Conflict`] is about, for showing the
+    /// message beside it.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            Error::Invalid { field, .. } => Some(field),
+            Error::Invalid { field, .. } | Error::Conflict { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -58,16 +58,31 @@ pub fn verify(candidate: &str, stored_hash: &str) -> bool {
     }
 }
 
-/// [`verify`] on the blocking pool.
-pub async fn verify_blocking(candidate: String, stored_hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify(&candidate, &stored_hash))
-        .await
-        .expect("password verification task panicked")
+/// Checks a login attempt against an account's stored `(hash, is_active)`, on the
+/// blocking pool. For a missing account (`None`) it checks against a decoy hash, so
+/// that an unknown username costs as much time as a known one; the answer is then
+/// always `false`, as it is for an inactive account.
+pub async fn check_login(account: Option<(String, bool)>, candidate: &str) -> bool {
+    let candidate = candidate.to_owned();
+    tokio::task::spawn_blocking(move || match account {
+        Some((hash, active)) => verify(&candidate, &hash) && active,
+        None => {
+            verify(&candidate, decoy_hash());
+            false
+        }
+    })
+    .await
+    .expect("password verification task panicked")
 }
 
-/// A hash of a random password, to compare against when a username is unknown, so that
-/// a login attempt for a missing user costs as much time as one for a real user.
-pub fn decoy_hash() -> &'static str {
+/// The SHA-256 of a session token: what the database keeps instead of the token.
+pub fn token_digest(token: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A hash of a random password, to compare against when a username is unknown.
+fn decoy_hash() -> &'static str {
     use std::sync::OnceLock;
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY.get_or_init(|| Password(random_token(24)).hash())

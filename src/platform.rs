@@ -4,12 +4,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::accounts::Username;
 use crate::email::Email;
-use crate::password::{self, random_token, Password};
+use crate::password::{self, random_token, token_digest, Password};
 use crate::tenancy::{registry, Tenant, TenantTx};
 use crate::{catalog, orders, throttle, Error, Result};
 
@@ -39,12 +38,16 @@ pub async fn create(
     .bind(hash)
     .fetch_one(pool)
     .await
-    .map_err(Error::on_unique("platform_users_username_key", || {
-        format!(
-            "The platform username '{}' is already taken.",
-            username.as_str()
-        )
-    }))
+    .map_err(Error::on_unique(
+        "platform_users_username_key",
+        "username",
+        || {
+            format!(
+                "The platform username '{}' is already taken.",
+                username.as_str()
+            )
+        },
+    ))
 }
 
 pub async fn count(pool: &PgPool) -> Result<i64> {
@@ -67,11 +70,11 @@ pub async fn authenticate(
     .bind(username.trim())
     .fetch_optional(pool)
     .await?;
-    let (id, hash, active) = match row {
-        Some(row) => row,
-        None => (0, password::decoy_hash().to_owned(), false),
+    let Some((id, hash, active)) = row else {
+        password::check_login(None, candidate).await;
+        return Ok(None);
     };
-    if !(password::verify_blocking(candidate.to_owned(), hash).await && active) {
+    if !password::check_login(Some((hash, active)), candidate).await {
         return Ok(None);
     }
     Ok(sqlx::query_as(
@@ -108,17 +111,16 @@ pub async fn login(pool: &PgPool, username: &str, candidate: &str) -> Result<Pla
     }
 }
 
-fn digest(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
+/// How long a platform session lasts.
+pub const SESSION_HOURS: i64 = 12;
 
 /// Starts a platform session; returns the token for the cookie (shown once).
 pub async fn start_session(pool: &PgPool, user_id: i64) -> Result<String> {
     let token = random_token(43);
     sqlx::query("insert into public.platform_sessions (token_hash, platform_user_id, expires_at) values ($1, $2, $3)")
-        .bind(digest(&token))
+        .bind(token_digest(&token))
         .bind(user_id)
-        .bind(Utc::now() + Duration::hours(12))
+        .bind(Utc::now() + Duration::hours(SESSION_HOURS))
         .execute(pool)
         .await?;
     Ok(token)
@@ -134,14 +136,14 @@ pub async fn session_user(pool: &PgPool, token: &str) -> Result<Option<PlatformU
          from public.platform_sessions s join public.platform_users u on u.id = s.platform_user_id \
          where s.token_hash = $1 and s.expires_at > now() and u.is_active",
     )
-    .bind(digest(token))
+    .bind(token_digest(token))
     .fetch_optional(pool)
     .await?)
 }
 
 pub async fn end_session(pool: &PgPool, token: &str) -> Result<()> {
     sqlx::query("delete from public.platform_sessions where token_hash = $1")
-        .bind(digest(token))
+        .bind(token_digest(token))
         .execute(pool)
         .await?;
     Ok(())

@@ -118,7 +118,9 @@ async fn seed_store(
         None => match provision::create(pool, &new, public_hosts).await {
             Ok(tenant) => (tenant, true),
             // Another run created it a moment ago.
-            Err(Error::Conflict(_)) => (registry::get_by_schema(pool, &new.schema).await?, false),
+            Err(Error::Conflict { .. }) => {
+                (registry::get_by_schema(pool, &new.schema).await?, false)
+            }
             Err(err) => return Err(err),
         },
     };

@@ -8,9 +8,8 @@
 //! one store finds nothing in any other.
 
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
 
-use crate::password::random_token;
+use crate::password::{random_token, token_digest};
 use crate::tenancy::TenantTx;
 use crate::Result;
 
@@ -30,10 +29,6 @@ pub struct NewSession {
     pub token: String,
 }
 
-fn digest(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 /// Starts a session, anonymous or for `user_id`. A login also sweeps the store's
 /// expired sessions (and their carts) away, so they never pile up.
 pub async fn create(tx: &mut TenantTx, user_id: Option<i64>) -> Result<NewSession> {
@@ -46,7 +41,7 @@ pub async fn create(tx: &mut TenantTx, user_id: Option<i64>) -> Result<NewSessio
         "insert into sessions (token_hash, user_id, expires_at) values ($1, $2, $3) \
          returning id, user_id, expires_at",
     )
-    .bind(digest(&token))
+    .bind(token_digest(&token))
     .bind(user_id)
     .bind(expires_at)
     .fetch_one(tx.conn())
@@ -63,7 +58,7 @@ pub async fn find(tx: &mut TenantTx, token: &str) -> Result<Option<Session>> {
         "select s.id, s.user_id, s.expires_at from sessions s left join users u on u.id = s.user_id \
          where s.token_hash = $1 and s.expires_at > now() and (s.user_id is null or u.is_active)",
     )
-    .bind(digest(token))
+    .bind(token_digest(token))
     .fetch_optional(tx.conn())
     .await?)
 }

@@ -400,7 +400,7 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(
     assert!(!tech_user.is_staff && !fashion_user.is_staff);
     assert!(matches!(
         register(techstore(), "again password").await.unwrap_err(),
-        Error::Conflict(_)
+        Error::Conflict { .. }
     ));
 
     let mut tx = TenantTx::begin(&pool, &techstore()).await.unwrap();

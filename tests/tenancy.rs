@@ -123,7 +123,7 @@ async fn taken_schema_or_domain_is_a_conflict_that_changes_nothing(
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Conflict(m) if m.contains("schema 'techstore'")),
+        matches!(&err, Error::Conflict { message: m, .. } if m.contains("schema 'techstore'")),
         "{err}"
     );
 
@@ -134,7 +134,7 @@ async fn taken_schema_or_domain_is_a_conflict_that_changes_nothing(
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Conflict(m) if m.contains("techstore.localhost")),
+        matches!(&err, Error::Conflict { message: m, .. } if m.contains("techstore.localhost")),
         "{err}"
     );
 
@@ -146,7 +146,7 @@ async fn taken_schema_or_domain_is_a_conflict_that_changes_nothing(
     let stray = NewTenant::parse("Stray", "s@x.example", "stray", "stray.localhost").unwrap();
     let err = provision::create(&pool, &stray, &hosts).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Conflict(m) if m.contains("already exists in the database")),
+        matches!(&err, Error::Conflict { message: m, .. } if m.contains("already exists in the database")),
         "{err}"
     );
     sqlx::raw_sql("drop schema stray")
@@ -190,7 +190,7 @@ async fn concurrent_creates_of_one_schema_make_exactly_one_store(
     assert!(results
         .iter()
         .filter_map(|r| r.as_ref().err())
-        .all(|e| matches!(e, Error::Conflict(_))));
+        .all(|e| matches!(e, Error::Conflict { .. })));
     assert_eq!(registry_rows(&pool).await, (1, 1));
 }
 

@@ -11,8 +11,6 @@ pub enum AppError {
     /// A form field's value was refused; shown beside that field.
     #[error("{message}")]
     Invalid { field: String, message: String },
-    #[error("{0}")]
-    Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
     #[error("{0}")]
@@ -57,7 +55,12 @@ impl From<marketplace::Error> for AppError {
                 field: field.to_owned(),
                 message,
             },
-            E::Conflict(m) => AppError::Conflict(m),
+            // Every conflict is about one input (a taken schema, domain, username):
+            // shown beside that field.
+            E::Conflict { field, message } => AppError::Invalid {
+                field: field.to_owned(),
+                message,
+            },
             E::NotFound(m) => AppError::NotFound(m),
             E::Rejected(m) => AppError::Rejected(m),
             E::UnknownTenant(_) => AppError::NoStore,

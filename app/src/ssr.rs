@@ -3,13 +3,13 @@
 //! server's tenant layer, read back here with `leptos_axum::extract`).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::FromRef;
 use axum::Extension;
 use leptos::prelude::*;
-use marketplace::tenancy::{Hostname, Resolver, Site, Tenant, TenantTx};
-use marketplace::{cart, sessions};
+use marketplace::tenancy::{Hostname, Resolution, Resolver, Site, Tenant, TenantTx};
+use marketplace::{accounts, cart, sessions};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -32,8 +32,6 @@ pub struct RequestSite {
     pub site: Site,
     /// Whether the host was answered from the resolver's cache.
     pub cache_hit: bool,
-    /// Time spent resolving the host.
-    pub lookup_time: Duration,
     /// When the tenant layer reached each point of its work (for the request-flow page).
     pub marks: LayerMarks,
 }
@@ -52,6 +50,45 @@ pub struct LayerMarks {
     pub resolved: Instant,
     /// The request was handed on to its route.
     pub admitted: Instant,
+}
+
+/// A `Host` header value resolved to a site, with the marks of each step.
+pub struct HostLookup {
+    pub hostname: Hostname,
+    pub resolution: Resolution,
+    /// `admitted` is the moment the lookup finished; the caller moves it on when the
+    /// request really goes on to its route.
+    pub marks: LayerMarks,
+}
+
+/// Parses a `Host` header value and resolves it through the shared resolver, marking
+/// each step; `received` is when the request arrived. `None` when the value is not a
+/// host name. The tenant layer runs this for every request, and the request-flow page
+/// replays it for a typed host, so both take the very same path.
+pub async fn look_up_host(
+    resolver: &Resolver,
+    raw_host: &str,
+    received: Instant,
+) -> marketplace::Result<Option<HostLookup>> {
+    let host_read = Instant::now();
+    let Some(hostname) = Hostname::from_host_header(raw_host) else {
+        return Ok(None);
+    };
+    let host_parsed = Instant::now();
+    let resolution = resolver.resolve(&hostname).await?;
+    let resolved = Instant::now();
+    let marks = LayerMarks {
+        received,
+        host_read,
+        host_parsed,
+        resolved,
+        admitted: resolved,
+    };
+    Ok(Some(HostLookup {
+        hostname,
+        resolution,
+        marks,
+    }))
 }
 
 impl RequestSite {
@@ -168,33 +205,80 @@ pub fn cart_owner(session: &sessions::Session) -> cart::Owner {
     }
 }
 
-fn cookie_header(value: String) -> Option<http::HeaderValue> {
-    http::HeaderValue::from_str(&value).ok()
+/// Sets (`Some(value)`, for `max_age_secs`) or clears (`None`) the cookie `name`:
+/// always HttpOnly, SameSite=Lax and host-only (no `Domain`), so it goes back to this
+/// host alone and no page script can read it.
+pub fn set_cookie(name: &str, value: Option<&str>, max_age_secs: i64) {
+    let (value, max_age) = match value {
+        Some(value) => (value, max_age_secs),
+        None => ("", 0),
+    };
+    let header = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    if let (Some(response), Ok(header)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&header),
+    ) {
+        response.append_header(http::header::SET_COOKIE, header);
+    }
 }
 
-/// Hands the browser a session token: HttpOnly, SameSite=Lax, scoped to this host.
+/// Hands the browser a store session token.
 pub fn set_session_cookie(token: &str) {
-    let max_age = sessions::LIFETIME_DAYS * 24 * 3600;
-    if let (Some(response), Some(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        cookie_header(format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}"
-        )),
-    ) {
-        response.append_header(http::header::SET_COOKIE, value);
+    set_cookie(
+        SESSION_COOKIE,
+        Some(token),
+        sessions::LIFETIME_DAYS * 24 * 3600,
+    );
+}
+
+/// Tells the browser to forget its store session token.
+pub fn clear_session_cookie() {
+    set_cookie(SESSION_COOKIE, None, 0);
+}
+
+/// Ties the visitor to `user_id` with a fresh session token (a token seen before login
+/// is worthless after it), bringing along the anonymous cart and guest orders.
+pub async fn start_user_session(tx: &mut TenantTx, user_id: i64) -> Result<(), AppError> {
+    use marketplace::orders;
+    let previous = current_session(tx).await?;
+    let fresh = sessions::create(tx, Some(user_id)).await?;
+    if let Some(previous) = previous {
+        if previous.user_id.is_none() {
+            cart::merge_into_user(tx, previous.id, user_id).await?;
+            orders::adopt_guest_orders(tx, previous.id, user_id).await?;
+        }
+        sessions::delete(tx, previous.id).await?;
+    }
+    set_session_cookie(&fresh.token);
+    Ok(())
+}
+
+/// Logs the visitor in to this store through `door` (storefront or admin), with the
+/// core's throttling; a failure is kept for throttling, then reported.
+pub async fn log_in(username: &str, password: &str, door: accounts::Door) -> Result<(), AppError> {
+    let mut tx = write().await?;
+    match accounts::login(&mut tx, username, password, door).await {
+        Ok(user) => {
+            start_user_session(&mut tx, user.id).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        Err(err) => {
+            tx.commit().await?;
+            Err(err.into())
+        }
     }
 }
 
-/// Tells the browser to forget its session token.
-pub fn clear_session_cookie() {
-    if let (Some(response), Some(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        cookie_header(format!(
-            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-        )),
-    ) {
-        response.append_header(http::header::SET_COOKIE, value);
+/// Ends the visitor's session in this store and forgets its cookie.
+pub async fn log_out() -> Result<(), AppError> {
+    let mut tx = write().await?;
+    if let Some(session) = current_session(&mut tx).await? {
+        sessions::delete(&mut tx, session.id).await?;
     }
+    tx.commit().await?;
+    clear_session_cookie();
+    Ok(())
 }
 
 /// Sets the HTTP status of the page being rendered (404 for a missing order, …).

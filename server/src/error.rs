@@ -48,7 +48,7 @@ impl From<marketplace::Error> for ApiError {
         use marketplace::Error as E;
         let status = match &err {
             E::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            E::Conflict(_) | E::Rejected(_) => StatusCode::CONFLICT,
+            E::Conflict { .. } | E::Rejected(_) => StatusCode::CONFLICT,
             E::NotFound(_) | E::UnknownTenant(_) => StatusCode::NOT_FOUND,
             E::Migration(_) | E::Database(_) => {
                 tracing::error!(error = %err, "request failed");

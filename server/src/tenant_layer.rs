@@ -20,8 +20,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use app::ssr::{AppState, LayerMarks, RequestSite};
-use marketplace::tenancy::{Hostname, Site, TenantStatus};
+use app::ssr::{look_up_host, AppState, HostLookup, RequestSite};
+use marketplace::tenancy::{Site, TenantStatus};
 
 use crate::error::ApiError;
 
@@ -50,22 +50,22 @@ pub async fn resolve(
         return ApiError::new(StatusCode::BAD_REQUEST, "The request has no Host header.")
             .into_response();
     };
-    let host_read = Instant::now();
-    let Some(hostname) = Hostname::from_host_header(&raw_host) else {
-        return ApiError::not_found(format!(
-            "No store is served at {}.",
-            raw_host.escape_debug()
-        ))
-        .into_response();
-    };
-
-    let host_parsed = Instant::now();
-    let resolution = match state.resolver.resolve(&hostname).await {
-        Ok(resolution) => resolution,
+    let lookup = match look_up_host(&state.resolver, &raw_host, received).await {
+        Ok(Some(lookup)) => lookup,
+        Ok(None) => {
+            return ApiError::not_found(format!(
+                "No store is served at {}.",
+                raw_host.escape_debug()
+            ))
+            .into_response()
+        }
         Err(err) => return ApiError::from(err).into_response(),
     };
-    let resolved = Instant::now();
-    let lookup_time = resolved - host_parsed;
+    let HostLookup {
+        hostname,
+        resolution,
+        mut marks,
+    } = lookup;
     let Some(site) = resolution.site else {
         return ApiError::not_found(format!("No store is served at {hostname}.")).into_response();
     };
@@ -78,19 +78,12 @@ pub async fn resolve(
         return ApiError::new(StatusCode::FORBIDDEN, "Cross-origin request refused.")
             .into_response();
     }
-    let marks = LayerMarks {
-        received,
-        host_read,
-        host_parsed,
-        resolved,
-        admitted: Instant::now(),
-    };
+    marks.admitted = Instant::now();
     let site = RequestSite {
         host: raw_host,
         hostname,
         site,
         cache_hit: resolution.cache_hit,
-        lookup_time,
         marks,
     };
     let schema =

@@ -81,12 +81,13 @@ pub async fn create_with(
         .execute(sqlx::raw_sql(&create))
         .await
         .map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("42P06") => {
-                Error::Conflict(format!(
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("42P06") => Error::Conflict {
+                field: "schema",
+                message: format!(
                     "A schema named '{}' already exists in the database.",
                     new.schema
-                ))
-            }
+                ),
+            },
             _ => Error::Database(err),
         })?;
     migrate::apply_to_new_schema(&mut tx, &new.schema, migrations).await?;

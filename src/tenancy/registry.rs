@@ -129,7 +129,7 @@ pub(crate) async fn insert_tenant(
     .bind(owner_email)
     .fetch_one(&mut *conn)
     .await
-    .map_err(Error::on_unique("tenants_schema_name_key", || {
+    .map_err(Error::on_unique("tenants_schema_name_key", "schema", || {
         format!("A store with the schema '{schema}' already exists.")
     }))
 }
@@ -160,7 +160,11 @@ pub async fn add_domain(
     .bind(is_primary)
     .fetch_one(&mut *conn)
     .await
-    .map_err(Error::on_unique("domains_domain_key", domain_taken(domain)))
+    .map_err(Error::on_unique(
+        "domains_domain_key",
+        "domain",
+        domain_taken(domain),
+    ))
 }
 
 /// Makes `domain` (already one of the store's) its primary domain.

@@ -111,43 +111,17 @@ pub mod ssr {
 
     /// Sets or clears (`None`) the platform session cookie.
     pub fn set_platform_cookie(token: Option<&str>) {
-        use leptos::prelude::use_context;
-        let value = match token {
-            Some(token) => {
-                format!("{PLATFORM_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200")
-            }
-            None => format!("{PLATFORM_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-        };
-        if let (Some(response), Ok(value)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            http::HeaderValue::from_str(&value),
-        ) {
-            response.append_header(http::header::SET_COOKIE, value);
-        }
+        crate::ssr::set_cookie(PLATFORM_COOKIE, token, platform::SESSION_HOURS * 3600);
     }
 }
 
 #[server(endpoint = "admin/login")]
 pub async fn admin_login(username: String, password: String) -> Result<(), AppError> {
-    use marketplace::accounts::{self, Door};
-    use marketplace::{platform, sessions};
+    use marketplace::accounts::Door;
+    use marketplace::platform;
     let site = crate::ssr::site().await?;
     if site.tenant().is_some() {
-        let mut tx = crate::ssr::write().await?;
-        match accounts::login(&mut tx, &username, &password, Door::Admin).await {
-            Ok(user) => {
-                if let Some(previous) = crate::ssr::current_session(&mut tx).await? {
-                    sessions::delete(&mut tx, previous.id).await?;
-                }
-                let fresh = sessions::create(&mut tx, Some(user.id)).await?;
-                tx.commit().await?;
-                crate::ssr::set_session_cookie(&fresh.token);
-            }
-            Err(err) => {
-                tx.commit().await?; // keep the recorded failure
-                return Err(err.into());
-            }
-        }
+        crate::ssr::log_in(&username, &password, Door::Admin).await?;
     } else {
         let state = crate::ssr::state()?;
         let user = platform::login(&state.pool, &username, &password).await?;
@@ -160,15 +134,10 @@ pub async fn admin_login(username: String, password: String) -> Result<(), AppEr
 
 #[server(endpoint = "admin/logout")]
 pub async fn admin_logout() -> Result<(), AppError> {
-    use marketplace::{platform, sessions};
+    use marketplace::platform;
     let site = crate::ssr::site().await?;
     if site.tenant().is_some() {
-        let mut tx = crate::ssr::write().await?;
-        if let Some(session) = crate::ssr::current_session(&mut tx).await? {
-            sessions::delete(&mut tx, session.id).await?;
-        }
-        tx.commit().await?;
-        crate::ssr::clear_session_cookie();
+        crate::ssr::log_out().await?;
     } else {
         let state = crate::ssr::state()?;
         if let Some(token) = ssr::platform_token().await {
@@ -207,41 +176,45 @@ impl Default for AdminActions {
     }
 }
 
-/// The frame of every admin page: checks who is at the door, shows the login form to
-/// strangers and the page (with the admin's navigation) to staff.
+/// The frame of every admin page. It asks once who is at this host's admin door, then
+/// shows strangers the login form and staff the page with the admin's navigation:
+/// `store` on a store's host, `platform` on the public host. A page that has no view
+/// for this kind of host explains where it lives instead.
 #[component]
 pub fn AdminShell(
-    /// What the page is for: a store's staff or the platform's.
-    for_platform: bool,
-    children: ChildrenFn,
+    #[prop(optional, into)] store: Option<ViewFn>,
+    #[prop(optional, into)] platform: Option<ViewFn>,
 ) -> impl IntoView {
     let actions = expect_context::<AdminActions>();
     let gate = Resource::new(move || actions.version(), |_| load_admin_gate());
-    let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match gate.await {
-                    Ok(AdminGate::Store { store_name, staff: Some(user) }) if !for_platform => view! {
-                        <AdminFrame title=format!("{store_name} admin") user nav=store_nav()>
-                            {children.read_value()()}
-                        </AdminFrame>
-                    }.into_any(),
-                    Ok(AdminGate::Platform { staff: Some(user) }) if for_platform => view! {
-                        <AdminFrame title="Platform admin".to_owned() user nav=platform_nav()>
-                            {children.read_value()()}
-                        </AdminFrame>
-                    }.into_any(),
-                    Ok(AdminGate::Store { store_name, staff: None }) if !for_platform => view! {
-                        <LoginForm title=format!("{store_name} admin")/>
-                    }.into_any(),
-                    Ok(AdminGate::Platform { staff: None }) if for_platform => view! {
-                        <LoginForm title="Platform admin".to_owned()/>
-                    }.into_any(),
-                    Ok(_) => view! { <WrongHost for_platform/> }.into_any(),
-                    Err(error) => view! { <crate::store::PageError error/> }.into_any(),
-                }
-            })}
+            {move || {
+                let (store, platform) = (store.clone(), platform.clone());
+                Suspend::new(async move {
+                    match gate.await {
+                        Ok(AdminGate::Store { store_name, staff }) => match (store, staff) {
+                            (Some(page), Some(user)) => view! {
+                                <AdminFrame title=format!("{store_name} admin") user nav=store_nav()>
+                                    {page.run()}
+                                </AdminFrame>
+                            }.into_any(),
+                            (Some(_), None) => view! { <LoginForm title=format!("{store_name} admin")/> }.into_any(),
+                            (None, _) => view! { <WrongHost for_platform=true/> }.into_any(),
+                        },
+                        Ok(AdminGate::Platform { staff }) => match (platform, staff) {
+                            (Some(page), Some(user)) => view! {
+                                <AdminFrame title="Platform admin".to_owned() user nav=platform_nav()>
+                                    {page.run()}
+                                </AdminFrame>
+                            }.into_any(),
+                            (Some(_), None) => view! { <LoginForm title="Platform admin".to_owned()/> }.into_any(),
+                            (None, _) => view! { <WrongHost for_platform=false/> }.into_any(),
+                        },
+                        Err(error) => view! { <crate::store::PageError error/> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }
@@ -332,21 +305,5 @@ fn WrongHost(for_platform: bool) -> impl IntoView {
 /// `/admin`: the store dashboard on a store host, the store list on the public host.
 #[component]
 pub fn AdminHome() -> impl IntoView {
-    let actions = expect_context::<AdminActions>();
-    let gate = Resource::new(move || actions.version(), |_| load_admin_gate());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match gate.await {
-                    Ok(AdminGate::Store { .. }) => view! {
-                        <AdminShell for_platform=false><store::Dashboard/></AdminShell>
-                    }.into_any(),
-                    Ok(AdminGate::Platform { .. }) => view! {
-                        <AdminShell for_platform=true><platform::StoreList/></AdminShell>
-                    }.into_any(),
-                    Err(error) => view! { <crate::store::PageError error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <AdminShell store=store::Dashboard platform=platform::StoreList/> }
 }

@@ -88,24 +88,7 @@ pub async fn create_store(
     use marketplace::tenancy::provision::{self, NewTenant};
     let (state, _) = super::ssr::platform_staff().await?;
     let new = NewTenant::parse(&name, &email, &schema, &domain)?;
-    let tenant = provision::create(&state.pool, &new, state.resolver.public_hosts())
-        .await
-        .map_err(|err| {
-            // Name the field a conflict is about, so the form can show it beside it.
-            match err {
-                marketplace::Error::Conflict(m) if m.contains("domain") => {
-                    marketplace::Error::Invalid {
-                        field: "domain",
-                        message: m,
-                    }
-                }
-                marketplace::Error::Conflict(m) => marketplace::Error::Invalid {
-                    field: "schema",
-                    message: m,
-                },
-                other => other,
-            }
-        })?;
+    let tenant = provision::create(&state.pool, &new, state.resolver.public_hosts()).await?;
     state.resolver.invalidate();
     leptos_axum::redirect(&format!("/admin/stores/{}", tenant.schema_name));
     Ok(tenant.schema_name.to_string())
@@ -113,7 +96,7 @@ pub async fn create_store(
 
 #[component]
 pub fn NewStorePage() -> impl IntoView {
-    view! { <AdminShell for_platform=true><NewStoreForm/></AdminShell> }
+    view! { <AdminShell platform=NewStoreForm/> }
 }
 
 #[component]
@@ -200,14 +183,7 @@ pub async fn change_domain(schema: String, domain: String, op: String) -> Result
                 "Unknown domain operation '{other}'."
             )))
         }
-    }
-    .map_err(|err| match err {
-        marketplace::Error::Conflict(m) => marketplace::Error::Invalid {
-            field: "domain",
-            message: m,
-        },
-        other => other,
-    })?;
+    }?;
     tx.commit().await.map_err(marketplace::Error::from)?;
     state.resolver.invalidate();
     Ok(())
@@ -239,9 +215,30 @@ pub async fn delete_store(schema: String, confirm: String) -> Result<(), AppErro
     Ok(())
 }
 
+/// One button that applies a domain operation (`op`) to one of a store's domains.
+#[component]
+fn DomainButton(
+    action: ServerAction<ChangeDomain>,
+    schema: String,
+    domain: String,
+    op: &'static str,
+    label: &'static str,
+    aria: String,
+    class: &'static str,
+) -> impl IntoView {
+    view! {
+        <ActionForm action attr:class="inline">
+            <input type="hidden" name="schema" value=schema/>
+            <input type="hidden" name="domain" value=domain/>
+            <input type="hidden" name="op" value=op/>
+            <button type="submit" class=class aria-label=aria>{label}</button>
+        </ActionForm>
+    }
+}
+
 #[component]
 pub fn StoreAdminPage() -> impl IntoView {
-    view! { <AdminShell for_platform=true><StoreAdmin/></AdminShell> }
+    view! { <AdminShell platform=StoreAdmin/> }
 }
 
 #[component]
@@ -275,22 +272,11 @@ fn StoreAdmin() -> impl IntoView {
                 let domain_rows = store.domains.iter().map(|(domain, primary)| {
                     let schema = schema.clone();
                     let domain = domain.clone();
-                    let actions = (!primary).then(|| {
-                        let (s1, s2, d1, d2) = (schema.clone(), schema.clone(), domain.clone(), domain.clone());
-                        view! {
-                            <ActionForm action=domain_op attr:class="inline">
-                                <input type="hidden" name="schema" value=s1/>
-                                <input type="hidden" name="domain" value=d1.clone()/>
-                                <input type="hidden" name="op" value="primary"/>
-                                <button type="submit" class="secondary" aria-label=format!("Make {d1} primary")>"Make primary"</button>
-                            </ActionForm>
-                            <ActionForm action=domain_op attr:class="inline">
-                                <input type="hidden" name="schema" value=s2/>
-                                <input type="hidden" name="domain" value=d2.clone()/>
-                                <input type="hidden" name="op" value="remove"/>
-                                <button type="submit" class="link" aria-label=format!("Remove {d2}")>"Remove"</button>
-                            </ActionForm>
-                        }
+                    let actions = (!primary).then(|| view! {
+                        <DomainButton action=domain_op schema=schema.clone() domain=domain.clone() op="primary"
+                            label="Make primary" aria=format!("Make {domain} primary") class="secondary"/>
+                        <DomainButton action=domain_op schema=schema.clone() domain=domain.clone() op="remove"
+                            label="Remove" aria=format!("Remove {domain}") class="link"/>
                     });
                     view! {
                         <tr>

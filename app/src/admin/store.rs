@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AdminShell;
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
-use crate::store::money;
+use crate::store::{loaded, money};
 
 // ---- dashboard ----
 
@@ -158,7 +158,7 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 
 #[component]
 pub fn ProductsPage() -> impl IntoView {
-    view! { <AdminShell for_platform=false><ProductList/></AdminShell> }
+    view! { <AdminShell store=ProductList/> }
 }
 
 #[component]
@@ -215,7 +215,7 @@ fn ProductList() -> impl IntoView {
 /// `/admin/products/new` and `/admin/products/{id}`.
 #[component]
 pub fn ProductEditPage() -> impl IntoView {
-    view! { <AdminShell for_platform=false><ProductEditor/></AdminShell> }
+    view! { <AdminShell store=ProductEditor/> }
 }
 
 #[component]
@@ -234,14 +234,7 @@ fn ProductEditor() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match product.await {
-                    Ok(product) => view! { <ProductForm product/> }.into_any(),
-                    Err(error) => view! { <crate::store::PageError error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(product, move |product| view! { <ProductForm product/> })}
     }
 }
 
@@ -323,7 +316,7 @@ pub async fn list_orders(status: Option<String>) -> Result<Vec<AdminOrderRow>, A
 
 #[component]
 pub fn OrdersPage() -> impl IntoView {
-    view! { <AdminShell for_platform=false><OrderList/></AdminShell> }
+    view! { <AdminShell store=OrderList/> }
 }
 
 #[component]
@@ -401,7 +394,7 @@ pub async fn set_order_status(number: String, status: String) -> Result<String, 
 
 #[component]
 pub fn OrderAdminPage() -> impl IntoView {
-    view! { <AdminShell for_platform=false><OrderAdmin/></AdminShell> }
+    view! { <AdminShell store=OrderAdmin/> }
 }
 
 /// The next steps an order in `status` may take, as (status, button label).
@@ -506,15 +499,7 @@ pub async fn create_staff(
         role: Role::Staff,
     };
     let (mut tx, _) = super::ssr::staff().await?;
-    accounts::create(&mut tx, new)
-        .await
-        .map_err(|err| match err {
-            marketplace::Error::Conflict(m) => marketplace::Error::Invalid {
-                field: "username",
-                message: m,
-            },
-            other => other,
-        })?;
+    accounts::create(&mut tx, new).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -550,7 +535,7 @@ pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! { <AdminShell for_platform=false><UserAdmin/></AdminShell> }
+    view! { <AdminShell store=UserAdmin/> }
 }
 
 #[component]
@@ -681,7 +666,7 @@ pub async fn save_settings(
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    view! { <AdminShell for_platform=false><SettingsForm/></AdminShell> }
+    view! { <AdminShell store=SettingsForm/> }
 }
 
 #[component]

@@ -17,7 +17,7 @@ use sqlx::PgPool;
 use super::{
     count, FlowTrace, Outcome, RoutedStore, Routing, RowLabel, Stage, StageKind, StoreChoice,
 };
-use crate::ssr::{AppState, LayerMarks, RequestSite};
+use crate::ssr::{look_up_host, AppState, HostLookup, LayerMarks, RequestSite};
 
 /// The path a replay pretends to request: the flow page itself, which every host serves.
 const REPLAY_PATH: &str = "/flow";
@@ -51,26 +51,20 @@ pub async fn replay(state: &AppState, raw_host: &str) -> Result<FlowTrace> {
             "That is too long for a host name (at most 253 characters).",
         ));
     }
-    let host_read = Instant::now();
-    let hostname = Hostname::from_host_header(host).ok_or_else(|| {
-        Error::invalid(
+    let Some(HostLookup {
+        hostname,
+        resolution,
+        marks,
+    }) = look_up_host(&state.resolver, host, received).await?
+    else {
+        return Err(Error::invalid(
             "host",
             format!(
                 "“{}” is not a host name. Type it as a browser sends it in the Host header, \
                  for example fashion.localhost:8000 — no http://, no path.",
                 host.escape_debug()
             ),
-        )
-    })?;
-    let host_parsed = Instant::now();
-    let resolution = state.resolver.resolve(&hostname).await?;
-    let resolved = Instant::now();
-    let marks = LayerMarks {
-        received,
-        host_read,
-        host_parsed,
-        resolved,
-        admitted: Instant::now(),
+        ));
     };
     let run = Run::new(
         state,

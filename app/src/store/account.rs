@@ -10,24 +10,6 @@ use super::{money, PageError, StoreActions, StoreLayout};
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
 
-/// Ties the visitor to `user_id` with a fresh session token (a token seen before login
-/// is worthless after it), bringing along the anonymous cart and guest orders.
-#[cfg(feature = "ssr")]
-async fn log_in_as(tx: &mut marketplace::tenancy::TenantTx, user_id: i64) -> Result<(), AppError> {
-    use marketplace::{cart, orders, sessions};
-    let previous = crate::ssr::current_session(tx).await?;
-    let fresh = sessions::create(tx, Some(user_id)).await?;
-    if let Some(previous) = previous {
-        if previous.user_id.is_none() {
-            cart::merge_into_user(tx, previous.id, user_id).await?;
-            orders::adopt_guest_orders(tx, previous.id, user_id).await?;
-        }
-        sessions::delete(tx, previous.id).await?;
-    }
-    crate::ssr::set_session_cookie(&fresh.token);
-    Ok(())
-}
-
 #[server(endpoint = "account/register")]
 pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
     use marketplace::accounts::{self, NewUser, Role, Username};
@@ -56,13 +38,13 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
     )
     .await
     .map_err(|err| match err {
-        Error::Conflict(_) => Error::invalid(
+        Error::Conflict { .. } => Error::invalid(
             "email",
             "An account with this email already exists here. Log in instead.",
         ),
         other => other,
     })?;
-    log_in_as(&mut tx, user.id).await?;
+    crate::ssr::start_user_session(&mut tx, user.id).await?;
     tx.commit().await?;
     leptos_axum::redirect("/account/orders");
     Ok(())
@@ -70,39 +52,15 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
 
 #[server(endpoint = "account/login")]
 pub async fn customer_login(email: String, password: String) -> Result<(), AppError> {
-    use marketplace::accounts::{self, Door};
-    let mut tx = crate::ssr::write().await?;
-    match accounts::login(
-        &mut tx,
-        &email.trim().to_lowercase(),
-        &password,
-        Door::Storefront,
-    )
-    .await
-    {
-        Ok(user) => {
-            log_in_as(&mut tx, user.id).await?;
-            tx.commit().await?;
-            leptos_axum::redirect("/account/orders");
-            Ok(())
-        }
-        Err(err) => {
-            // The failure is recorded for throttling: keep it.
-            tx.commit().await?;
-            Err(err.into())
-        }
-    }
+    use marketplace::accounts::Door;
+    crate::ssr::log_in(&email.trim().to_lowercase(), &password, Door::Storefront).await?;
+    leptos_axum::redirect("/account/orders");
+    Ok(())
 }
 
 #[server(endpoint = "account/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use marketplace::sessions;
-    let mut tx = crate::ssr::write().await?;
-    if let Some(session) = crate::ssr::current_session(&mut tx).await? {
-        sessions::delete(&mut tx, session.id).await?;
-    }
-    tx.commit().await?;
-    crate::ssr::clear_session_cookie();
+    crate::ssr::log_out().await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::{money, PageError, StoreActions, StoreLayout};
+use super::{loaded, money, StoreActions, StoreLayout};
 use crate::error::AppError;
 use crate::forms::action_error;
 
@@ -130,14 +130,7 @@ pub fn CartPage() -> impl IntoView {
     let update_error = action_error(actions.update_line);
     view! {
         <StoreLayout>
-            <Suspense fallback=|| view! { <p class="loading">"Loading your cart…"</p> }>
-                {move || Suspend::new(async move {
-                    match cart.await {
-                        Ok(cart) => view! { <CartTable cart update_error=Signal::derive(update_error)/> }.into_any(),
-                        Err(error) => view! { <PageError error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {loaded(cart, move |cart| view! { <CartTable cart update_error=Signal::derive(update_error)/> })}
         </StoreLayout>
     }
 }

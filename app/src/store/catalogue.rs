@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::{money, stock_label, PageError, StoreActions, StoreBrand, StoreLayout};
+use super::{loaded, money, stock_label, StoreActions, StoreBrand, StoreLayout};
 use crate::error::AppError;
 use crate::forms::action_error;
 
@@ -82,14 +82,7 @@ pub fn HomePage() -> impl IntoView {
     let page = Resource::new(|| (), |_| load_catalogue());
     view! {
         <StoreLayout>
-            <Suspense fallback=|| view! { <p class="loading">"Loading the store…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => view! { <Catalogue page/> }.into_any(),
-                        Err(error) => view! { <PageError error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {loaded(page, move |page| view! { <Catalogue page/> })}
         </StoreLayout>
     }
 }
@@ -222,10 +215,7 @@ pub fn ProductDetailPage() -> impl IntoView {
     });
     view! {
         <StoreLayout>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(ProductPage { brand, product }) => view! {
+            {loaded(page, move |ProductPage { brand, product }| view! {
                             <Title text=format!("{} · {}", product.name, brand.name)/>
                             <p class="crumbs"><a href="/">{brand.name.clone()}</a> " / " {product.name.clone()}</p>
                             <AddToCartStatus/>
@@ -236,11 +226,7 @@ pub fn ProductDetailPage() -> impl IntoView {
                                 <p class="description">{product.description.clone()}</p>
                                 <AddToCartForm product_id=product.id name=product.name.clone() stock=product.stock with_quantity=true/>
                             </article>
-                        }.into_any(),
-                        Err(error) => view! { <PageError error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        })}
         </StoreLayout>
     }
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::cart::CartView;
-use super::{money, PageError, StoreActions, StoreLayout};
+use super::{loaded, money, StoreActions, StoreLayout};
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
 
@@ -114,14 +114,7 @@ pub fn CheckoutPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| load_checkout());
     view! {
         <StoreLayout>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => view! { <CheckoutForm page/> }.into_any(),
-                        Err(error) => view! { <PageError error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {loaded(page, move |page| view! { <CheckoutForm page/> })}
         </StoreLayout>
     }
 }
@@ -264,14 +257,7 @@ pub fn OrderPage() -> impl IntoView {
     );
     view! {
         <StoreLayout>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match order.await {
-                        Ok(order) => view! { <OrderDetail order/> }.into_any(),
-                        Err(error) => view! { <PageError error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {loaded(order, move |order| view! { <OrderDetail order/> })}
         </StoreLayout>
     }
 }

@@ -190,6 +190,31 @@ fn Header(header: StoreHeader) -> impl IntoView {
     }
 }
 
+/// A page's data as a view: a loading note while `resource` loads, `page` of its value
+/// once it has, [`PageError`] if it failed (with the right status on the server).
+pub fn loaded<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    page: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => page(value).into_any(),
+                        Err(error) => view! { <PageError error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// A page-level failure: a message, and the right status when rendered on the server.
 #[component]
 pub fn PageError(error: AppError) -> impl IntoView {
