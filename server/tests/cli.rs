@@ -345,3 +345,67 @@ fn no_database_url_is_explained() {
         text(&out)
     );
 }
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input` into it.
+fn marketplace_on_a_terminal(url: &str, args: &str, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_marketplace")),
+            "/dev/null",
+        ])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run marketplace under script(1)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn create_superuser_prompts_for_the_password_twice(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let url = common::database_url(&options);
+    let pool = marketplace::db::connect_with(options, 2).await.unwrap();
+    assert!(marketplace(&url, &["migrate-schemas"]).status.success());
+
+    let mismatch = marketplace_on_a_terminal(
+        &url,
+        "create-superuser --username typo --email t@x.example",
+        "first password\nsecond password\n",
+    );
+    assert!(!mismatch.status.success());
+    assert!(
+        text(&mismatch).contains("did not match"),
+        "{}",
+        text(&mismatch)
+    );
+
+    let typed = marketplace_on_a_terminal(
+        &url,
+        "create-superuser --username root --email r@x.example",
+        "a typed password\na typed password\n",
+    );
+    assert!(typed.status.success(), "{}", text(&typed));
+    assert!(text(&typed).contains("Password (again):"));
+    let users: Vec<String> = sqlx::query_scalar("select username from public.platform_users")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users, ["root"]);
+    let user = marketplace::platform::authenticate(&pool, "root", "a typed password")
+        .await
+        .unwrap();
+    assert!(user.is_some(), "the typed password is the one stored");
+}

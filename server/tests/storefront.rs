@@ -523,3 +523,54 @@ async fn repeated_failed_logins_lock_the_account_for_a_while(
         .starts_with("mkt_session=")
         || v.to_str().unwrap().contains("Max-Age=0")));
 }
+
+#[sqlx::test(migrations = false)]
+async fn stock_states_and_prices_as_a_shopper_reads_them(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let app = common::seeded(options, 4).await;
+    let schema = marketplace::tenancy::SchemaName::parse("techstore").unwrap();
+    let mut tx = marketplace::tenancy::TenantTx::begin(&app.pool, &schema)
+        .await
+        .unwrap();
+    for (name, stock) in [("Sold Out Cable", "0"), ("Last Two Hub", "2")] {
+        let input = marketplace::catalog::ProductInput::parse(name, "", "5", stock).unwrap();
+        marketplace::catalog::create(&mut tx, &input).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let home = app.get(TECH, "/").await.body;
+    let card = |name: &str| {
+        let start = home
+            .find(&format!(">{name}<"))
+            .expect("product on the page");
+        home[start..].split("</li>").next().unwrap().to_owned()
+    };
+    let sold_out = card("Sold Out Cable");
+    assert!(
+        sold_out.contains("Out of stock") && sold_out.contains("disabled"),
+        "{sold_out}"
+    );
+    let last_two = card("Last Two Hub");
+    assert!(
+        last_two.contains("Only 2 left") && last_two.contains("$5.00"),
+        "{last_two}"
+    );
+    let plenty = card("Mouse");
+    assert!(
+        !plenty.contains("left") && !plenty.contains("disabled"),
+        "{plenty}"
+    );
+    // Adding the sold-out product is refused on the server too.
+    let refused = post_form(
+        &app,
+        TECH,
+        "/api/cart/add",
+        "product_id=3&quantity=1",
+        None,
+        "/",
+    )
+    .await;
+    assert!(location(&refused).contains("__err="));
+}
