@@ -5,9 +5,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use sqlx::PgPool;
+
 use crate::email::Email;
 use crate::password::{self, Password};
-use crate::tenancy::TenantTx;
+use crate::security::Policy;
+use crate::tenancy::{SchemaName, TenantTx};
+use crate::throttle::Attempt;
 use crate::{throttle, Error, Result};
 
 /// A login name: 1–150 of letters, digits and `_ . @ + -` (Django's rule).
@@ -146,31 +150,77 @@ pub enum Door {
     Admin,
 }
 
-/// Logs in with throttling: wrong credentials count against the username, and after
-/// [`throttle::MAX_FAILURES`] in a row it is refused for a while even with the right
-/// password.
-/// Every refusal reads the same, whatever its reason, except the lockout.
-pub async fn login(tx: &mut TenantTx, username: &str, candidate: &str, door: Door) -> Result<User> {
-    let username = username.trim();
-    throttle::STORE.check(tx.conn(), username).await?;
-    let user = authenticate(tx, username, candidate)
-        .await?
-        .filter(|u| door == Door::Storefront || u.is_staff);
-    match user {
-        Some(user) => {
-            throttle::STORE.clear(tx.conn(), username).await?;
-            Ok(user)
-        }
-        None => {
-            throttle::STORE.record_failure(tx.conn(), username).await?;
-            Err(Error::Rejected(match door {
-                Door::Storefront => "The email or password is incorrect.".into(),
-                Door::Admin => {
-                    "The username or password is incorrect, or the account is not staff.".into()
-                }
-            }))
-        }
+/// Logs in through `door` with throttling ([`throttle`]): the attempt is counted first,
+/// in its own short transaction, and refused outright while its account at this client
+/// address (or the client address itself) is being slowed down; the password is then
+/// checked with no database connection held, and a success takes the attempt back.
+/// Every refusal reads the same, whatever its reason, except the slow-down.
+pub async fn login(
+    pool: &PgPool,
+    schema: &SchemaName,
+    attempt: &Attempt,
+    candidate: &str,
+    door: Door,
+    policy: &Policy,
+) -> Result<User> {
+    if candidate.chars().count() > password::MAX_LENGTH {
+        return Err(Error::invalid(
+            "password",
+            format!(
+                "Passwords have at most {} characters.",
+                password::MAX_LENGTH
+            ),
+        ));
     }
+    let mut tx = TenantTx::begin(pool, schema).await?;
+    if let Err(err) = throttle::STORE.admit(tx.conn(), attempt, policy).await {
+        tx.rollback().await?;
+        return Err(err);
+    }
+    tx.commit().await?;
+
+    let mut tx = TenantTx::begin_read_only(pool, schema).await?;
+    let account: Option<(i64, String, bool, bool)> = sqlx::query_as(
+        "select id, password_hash, is_active, is_staff from users where username = $1",
+    )
+    .bind(attempt.login())
+    .fetch_optional(tx.conn())
+    .await?;
+    tx.commit().await?;
+
+    let (id, may_enter) = match account {
+        Some((id, hash, active, is_staff)) => (
+            Some(id),
+            password::check_login(Some((hash, active)), candidate).await
+                && (door == Door::Storefront || is_staff),
+        ),
+        None => (None, password::check_login(None, candidate).await),
+    };
+    match id.filter(|_| may_enter) {
+        Some(id) => {
+            let mut tx = TenantTx::begin(pool, schema).await?;
+            throttle::STORE
+                .succeeded(tx.conn(), attempt, policy)
+                .await?;
+            let user = sqlx::query_as(user_sql!(
+                "update users set last_login = now() where id = $1 and is_active returning",
+                ""
+            ))
+            .bind(id)
+            .fetch_optional(tx.conn())
+            .await?;
+            tx.commit().await?;
+            user.ok_or_else(|| refused(door))
+        }
+        None => Err(refused(door)),
+    }
+}
+
+fn refused(door: Door) -> Error {
+    Error::Rejected(match door {
+        Door::Storefront => "The email or password is incorrect.".into(),
+        Door::Admin => "The username or password is incorrect, or the account is not staff.".into(),
+    })
 }
 
 /// Checks a username and password. `None` for an unknown user, a wrong password or an
@@ -201,6 +251,80 @@ pub async fn authenticate(
     .await?)
 }
 
+impl User {
+    /// Store superusers manage the store's users; plain staff manage its catalogue
+    /// and orders only.
+    pub fn manages_users(&self) -> bool {
+        self.is_active && self.is_staff && self.is_superuser
+    }
+}
+
+fn only_superusers() -> Error {
+    Error::Forbidden("Only a store superuser can manage users.".into())
+}
+
+/// Creates a staff account (`role` staff or superuser) on behalf of `actor`, who must
+/// be a superuser.
+pub async fn create_by(tx: &mut TenantTx, actor: &User, new: NewUser) -> Result<User> {
+    if !actor.manages_users() {
+        return Err(only_superusers());
+    }
+    create(tx, new).await
+}
+
+/// Activates or deactivates an account on behalf of `actor`. Only superusers may; no
+/// one deactivates themself; the last active superuser stays active. A deactivated
+/// account's sessions end with it.
+pub async fn set_active_by(tx: &mut TenantTx, actor: &User, id: i64, active: bool) -> Result<User> {
+    if !actor.manages_users() {
+        return Err(only_superusers());
+    }
+    if id == actor.id && !active {
+        return Err(Error::Rejected("You cannot deactivate yourself.".into()));
+    }
+    if !active {
+        // Lock every active superuser, so two superusers deactivating each other at
+        // once cannot both succeed.
+        let superusers: Vec<i64> = sqlx::query_scalar(
+            "select id from users where is_superuser and is_active order by id for update",
+        )
+        .fetch_all(tx.conn())
+        .await?;
+        if superusers.contains(&id) && superusers.len() <= 1 {
+            return Err(Error::Rejected(
+                "The last active superuser cannot be deactivated.".into(),
+            ));
+        }
+    }
+    let user = set_active(tx, id, active).await?;
+    if !active {
+        crate::sessions::delete_for_user(tx, id, None).await?;
+    }
+    Ok(user)
+}
+
+/// Sets a new password on behalf of `actor`: a user may change their own, a superuser
+/// anyone's. Every session of the account ends, except `keep` (the session of a user
+/// changing their own password).
+pub async fn change_password_by(
+    tx: &mut TenantTx,
+    actor: &User,
+    id: i64,
+    new_password: Password,
+    keep: Option<i64>,
+) -> Result<()> {
+    if id != actor.id && !actor.manages_users() {
+        return Err(Error::Forbidden(
+            "Only a store superuser can reset another user's password.".into(),
+        ));
+    }
+    set_password(tx, id, new_password).await?;
+    let keep = if id == actor.id { keep } else { None };
+    crate::sessions::delete_for_user(tx, id, keep).await?;
+    Ok(())
+}
+
+/// Sets `active` without any rule: for the CLI and for [`set_active_by`].
 pub async fn set_active(tx: &mut TenantTx, id: i64, active: bool) -> Result<User> {
     sqlx::query_as(user_sql!(
         "update users set is_active = $2, updated_at = now() where id = $1 returning",

@@ -28,6 +28,12 @@ pub enum Error {
     /// Not enough stock, a wrong state for the action asked, and the like.
     #[error("{0}")]
     Rejected(String),
+    /// The caller is known but their role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed logins from here: try again after the delay.
+    #[error("Too many failed logins. Try again in {retry_after_secs} seconds.")]
+    Throttled { retry_after_secs: u64 },
     /// A migration recorded as applied no longer matches its file.
     #[error("{0}")]
     Migration(String),

@@ -7,6 +7,8 @@
 //!   owning its SQL and row types. They only accept a [`tenancy::TenantTx`], so a store
 //!   query cannot run outside a store's schema.
 //! * [`platform`] — platform staff, stored in the shared `public` schema.
+//! * [`security`], [`throttle`], [`sessions`], [`sweep`] — the security policy: login
+//!   throttling, session lifetimes and the sweeper that removes what has expired.
 //! * [`seed`] — the demo data of the original Django project.
 //!
 //! All SQL of the project lives in this crate.
@@ -20,9 +22,11 @@ mod error;
 pub mod orders;
 pub mod password;
 pub mod platform;
+pub mod security;
 pub mod seed;
 pub mod sessions;
 pub mod settings;
+pub mod sweep;
 pub mod tenancy;
 pub mod throttle;
 

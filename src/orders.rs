@@ -187,20 +187,6 @@ pub async fn find_for_buyer(
     .await?)
 }
 
-/// Gives a customer the orders they placed as a guest in this session (at login).
-pub async fn adopt_guest_orders(
-    tx: &mut TenantTx,
-    session_id: i64,
-    customer_id: i64,
-) -> Result<u64> {
-    Ok(sqlx::query("update orders set customer_id = $2, updated_at = now() where session_id = $1 and customer_id is null")
-        .bind(session_id)
-        .bind(customer_id)
-        .execute(tx.conn())
-        .await?
-        .rows_affected())
-}
-
 pub async fn lines(tx: &mut TenantTx, order_id: i64) -> Result<Vec<OrderLine>> {
     Ok(sqlx::query_as(
         "select product_id, product_name, unit_price, quantity from order_items where order_id = $1 order by id",
@@ -239,24 +225,63 @@ fn normalise(lines: &[LineRequest]) -> Result<Vec<LineRequest>> {
         .collect())
 }
 
+/// What [`place`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placed {
+    /// A new order: stock taken, the cart may be emptied.
+    New(Order),
+    /// The same buyer sent the same checkout form again: the order it already placed,
+    /// nothing changed.
+    Replayed(Order),
+}
+
+impl Placed {
+    pub fn into_order(self) -> Order {
+        match self {
+            Placed::New(order) | Placed::Replayed(order) => order,
+        }
+    }
+
+    pub fn order(&self) -> &Order {
+        match self {
+            Placed::New(order) | Placed::Replayed(order) => order,
+        }
+    }
+}
+
 /// Places an order: takes stock, prices every line from the database, numbers it.
 /// Fails without changing anything when any line cannot be fulfilled.
-pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Order> {
+///
+/// A checkout form's one-time key belongs to the buyer who first used it (their session
+/// or, once logged in, their customer account): the same buyer sending it again gets the
+/// order it placed ([`Placed::Replayed`]); anyone else is refused and nothing changes.
+pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Placed> {
     if let Some(key) = &checkout.idempotency_key {
         // Serialise submissions of the same form; the second one finds the first's order.
         sqlx::query("select pg_advisory_xact_lock(hashtext('order:' || $1))")
             .bind(key)
             .execute(tx.conn())
             .await?;
-        let existing: Option<Order> = sqlx::query_as(order_sql!(
-            "select",
-            "from orders where idempotency_key = $1"
-        ))
+        let existing: Option<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "select id, session_id, customer_id from orders where idempotency_key = $1",
+        )
         .bind(key)
         .fetch_optional(tx.conn())
         .await?;
-        if let Some(order) = existing {
-            return Ok(order);
+        if let Some((id, session_id, customer_id)) = existing {
+            let same_session = session_id.is_some() && session_id == checkout.session_id;
+            let same_customer = customer_id.is_some() && customer_id == checkout.customer_id;
+            if !(same_session || same_customer) {
+                return Err(Error::Rejected(
+                    "This checkout form has already been used. Please reload the checkout page."
+                        .into(),
+                ));
+            }
+            let order = sqlx::query_as(order_sql!("select", "from orders where id = $1"))
+                .bind(id)
+                .fetch_one(tx.conn())
+                .await?;
+            return Ok(Placed::Replayed(order));
         }
     }
     let lines = normalise(&checkout.lines)?;
@@ -312,7 +337,7 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Order> {
     .bind(priced.iter().map(|l| l.quantity).collect::<Vec<_>>())
     .execute(tx.conn())
     .await?;
-    Ok(order)
+    Ok(Placed::New(order))
 }
 
 /// The error for a line whose stock could not be taken, in the buyer's words.

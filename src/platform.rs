@@ -2,14 +2,16 @@
 //! shared `public` schema, unrelated to any store's own users; their sessions live in
 //! `public.platform_sessions`, so no store session means anything here.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::accounts::Username;
 use crate::email::Email;
 use crate::password::{self, random_token, token_digest, Password};
+use crate::security::{interval, Policy, SessionRules};
 use crate::tenancy::{registry, Tenant, TenantTx};
+use crate::throttle::Attempt;
 use crate::{catalog, orders, throttle, Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
@@ -86,55 +88,73 @@ pub async fn authenticate(
     .await?)
 }
 
-/// Logs in with the same throttling as store logins.
-pub async fn login(pool: &PgPool, username: &str, candidate: &str) -> Result<PlatformUser> {
-    let username = username.trim();
-    // Each step borrows a connection only for itself: a pool of one must not deadlock.
-    throttle::PLATFORM
-        .check(&mut *pool.acquire().await?, username)
-        .await?;
-    match authenticate(pool, username, candidate).await? {
+/// Logs in with the same throttling as store logins ([`crate::accounts::login`]): the
+/// attempt is counted first in its own transaction, the password checked with no
+/// connection held, and a success takes the attempt back.
+pub async fn login(
+    pool: &PgPool,
+    attempt: &Attempt,
+    candidate: &str,
+    policy: &Policy,
+) -> Result<PlatformUser> {
+    if candidate.chars().count() > password::MAX_LENGTH {
+        return Err(Error::invalid(
+            "password",
+            format!(
+                "Passwords have at most {} characters.",
+                password::MAX_LENGTH
+            ),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    if let Err(err) = throttle::PLATFORM.admit(&mut tx, attempt, policy).await {
+        tx.rollback().await?;
+        return Err(err);
+    }
+    tx.commit().await?;
+    match authenticate(pool, attempt.login(), candidate).await? {
         Some(user) => {
             throttle::PLATFORM
-                .clear(&mut *pool.acquire().await?, username)
+                .succeeded(&mut *pool.acquire().await?, attempt, policy)
                 .await?;
             Ok(user)
         }
-        None => {
-            throttle::PLATFORM
-                .record_failure(&mut *pool.acquire().await?, username)
-                .await?;
-            Err(Error::Rejected(
-                "The username or password is incorrect.".into(),
-            ))
-        }
+        None => Err(Error::Rejected(
+            "The username or password is incorrect.".into(),
+        )),
     }
 }
 
-/// How long a platform session lasts.
-pub const SESSION_HOURS: i64 = 12;
-
-/// Starts a platform session; returns the token for the cookie (shown once).
-pub async fn start_session(pool: &PgPool, user_id: i64) -> Result<String> {
+/// Starts a platform session, living by the policy's staff session rules; returns the
+/// token for the cookie (shown once).
+pub async fn start_session(pool: &PgPool, user_id: i64, rules: SessionRules) -> Result<String> {
     let token = random_token(43);
-    sqlx::query("insert into public.platform_sessions (token_hash, platform_user_id, expires_at) values ($1, $2, $3)")
-        .bind(token_digest(&token))
-        .bind(user_id)
-        .bind(Utc::now() + Duration::hours(SESSION_HOURS))
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "insert into public.platform_sessions (token_hash, platform_user_id, expires_at, idle_timeout) \
+         values ($1, $2, now() + $3, $4)",
+    )
+    .bind(token_digest(&token))
+    .bind(user_id)
+    .bind(interval(rules.absolute))
+    .bind(interval(rules.idle))
+    .execute(pool)
+    .await?;
     Ok(token)
 }
 
-/// The active platform user a session token belongs to.
+/// The active platform user a live session token belongs to; the use counts as
+/// activity for the idle timeout.
 pub async fn session_user(pool: &PgPool, token: &str) -> Result<Option<PlatformUser>> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
     Ok(sqlx::query_as(
-        "select u.id, u.username, u.email, u.is_active, u.last_login, u.created_at \
-         from public.platform_sessions s join public.platform_users u on u.id = s.platform_user_id \
-         where s.token_hash = $1 and s.expires_at > now() and u.is_active",
+        "with s as (update public.platform_sessions set last_seen_at = now() \
+           where token_hash = $1 and expires_at > now() \
+           and (idle_timeout is null or last_seen_at + idle_timeout > now()) \
+           returning platform_user_id) \
+         select u.id, u.username, u.email, u.is_active, u.last_login, u.created_at \
+         from s join public.platform_users u on u.id = s.platform_user_id where u.is_active",
     )
     .bind(token_digest(token))
     .fetch_optional(pool)
@@ -147,6 +167,24 @@ pub async fn end_session(pool: &PgPool, token: &str) -> Result<()> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Removes up to `limit` expired platform sessions and up to `limit` forgotten throttle
+/// rows; returns how many rows went.
+pub async fn purge_expired(pool: &PgPool, policy: &Policy, limit: u32) -> Result<u64> {
+    let sessions = sqlx::query(
+        "delete from public.platform_sessions where id in (select id from public.platform_sessions \
+         where expires_at <= now() or (idle_timeout is not null and last_seen_at + idle_timeout <= now()) \
+         limit $1)",
+    )
+    .bind(i64::from(limit))
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let throttle = throttle::PLATFORM
+        .purge(&mut *pool.acquire().await?, policy, limit)
+        .await?;
+    Ok(sessions + throttle)
 }
 
 /// A store as the platform admin lists it.

@@ -165,7 +165,9 @@ async fn seed_store(
                 session_id: None,
             },
         )
-        .await?;
+        .await?
+        .order()
+        .clone();
         debug_assert_eq!(order.order_number, first_number);
         Some(order.order_number)
     } else {

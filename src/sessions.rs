@@ -7,14 +7,12 @@
 //! worthless after it. Because sessions live in the store's own schema, a token from
 //! one store finds nothing in any other.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::password::{random_token, token_digest};
+use crate::security::{interval, SessionRules};
 use crate::tenancy::TenantTx;
 use crate::Result;
-
-/// How long a session lasts.
-pub const LIFETIME_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Session {
@@ -29,38 +27,58 @@ pub struct NewSession {
     pub token: String,
 }
 
-/// Starts a session, anonymous or for `user_id`. A login also sweeps the store's
-/// expired sessions (and their carts) away, so they never pile up.
-pub async fn create(tx: &mut TenantTx, user_id: Option<i64>) -> Result<NewSession> {
-    if user_id.is_some() {
-        purge_expired(tx).await?;
-    }
+/// Starts a session, anonymous or for `user_id`, living by `rules`: it ends
+/// `rules.absolute` from now, or after `rules.idle` without use, whichever comes first.
+pub async fn create(
+    tx: &mut TenantTx,
+    user_id: Option<i64>,
+    rules: SessionRules,
+) -> Result<NewSession> {
     let token = random_token(43);
-    let expires_at = Utc::now() + Duration::days(LIFETIME_DAYS);
     let session = sqlx::query_as(
-        "insert into sessions (token_hash, user_id, expires_at) values ($1, $2, $3) \
-         returning id, user_id, expires_at",
+        "insert into sessions (token_hash, user_id, expires_at, idle_timeout) \
+         values ($1, $2, now() + $3, $4) returning id, user_id, expires_at",
     )
     .bind(token_digest(&token))
     .bind(user_id)
-    .bind(expires_at)
+    .bind(interval(rules.absolute))
+    .bind(interval(rules.idle))
     .fetch_one(tx.conn())
     .await?;
     Ok(NewSession { session, token })
 }
 
-/// The live session a token belongs to. Tokens of inactive users' sessions are refused.
+/// The live session a token belongs to: not past its lifetime, not idle for longer than
+/// its idle timeout, and not of an inactive user. Inside a read-write transaction a use
+/// also counts as activity (recorded at most once a minute).
 pub async fn find(tx: &mut TenantTx, token: &str) -> Result<Option<Session>> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
-    Ok(sqlx::query_as(
-        "select s.id, s.user_id, s.expires_at from sessions s left join users u on u.id = s.user_id \
-         where s.token_hash = $1 and s.expires_at > now() and (s.user_id is null or u.is_active)",
+    let found: Option<(i64, Option<i64>, DateTime<Utc>, bool)> = sqlx::query_as(
+        "select s.id, s.user_id, s.expires_at, s.last_seen_at < now() - interval '1 minute' \
+         from sessions s left join users u on u.id = s.user_id \
+         where s.token_hash = $1 and s.expires_at > now() \
+         and (s.idle_timeout is null or s.last_seen_at + s.idle_timeout > now()) \
+         and (s.user_id is null or u.is_active)",
     )
     .bind(token_digest(token))
     .fetch_optional(tx.conn())
-    .await?)
+    .await?;
+    let Some((id, user_id, expires_at, stale)) = found else {
+        return Ok(None);
+    };
+    if stale && !tx.is_read_only() {
+        sqlx::query("update sessions set last_seen_at = now() where id = $1")
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(Some(Session {
+        id,
+        user_id,
+        expires_at,
+    }))
 }
 
 /// Ends a session (logout). Its anonymous cart goes with it.
@@ -72,21 +90,27 @@ pub async fn delete(tx: &mut TenantTx, session_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of a user (deactivation, password reset).
-pub async fn delete_for_user(tx: &mut TenantTx, user_id: i64) -> Result<u64> {
-    Ok(sqlx::query("delete from sessions where user_id = $1")
-        .bind(user_id)
-        .execute(tx.conn())
-        .await?
-        .rows_affected())
-}
-
-/// Removes expired sessions; returns how many.
-pub async fn purge_expired(tx: &mut TenantTx) -> Result<u64> {
+/// Ends every session of a user but `keep` (deactivation, password change or reset).
+pub async fn delete_for_user(tx: &mut TenantTx, user_id: i64, keep: Option<i64>) -> Result<u64> {
     Ok(
-        sqlx::query("delete from sessions where expires_at <= now()")
+        sqlx::query("delete from sessions where user_id = $1 and id is distinct from $2")
+            .bind(user_id)
+            .bind(keep)
             .execute(tx.conn())
             .await?
             .rows_affected(),
     )
+}
+
+/// Removes up to `limit` sessions that are past their lifetime or idle timeout (and,
+/// through the foreign key, the carts of anonymous ones); returns how many.
+pub async fn purge_expired(tx: &mut TenantTx, limit: u32) -> Result<u64> {
+    Ok(sqlx::query(
+        "delete from sessions where id in (select id from sessions where expires_at <= now() \
+         or (idle_timeout is not null and last_seen_at + idle_timeout <= now()) limit $1)",
+    )
+    .bind(i64::from(limit))
+    .execute(tx.conn())
+    .await?
+    .rows_affected())
 }

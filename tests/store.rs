@@ -9,6 +9,7 @@ use marketplace::catalog::{self, ProductInput};
 use marketplace::email::Email;
 use marketplace::orders::{self, Checkout, OrderStatus};
 use marketplace::password::Password;
+use marketplace::security::Policy;
 use marketplace::sessions;
 use marketplace::tenancy::resolver::PublicHosts;
 use marketplace::tenancy::{SchemaName, TenantTx};
@@ -47,7 +48,9 @@ async fn product(pool: &PgPool, schema: &SchemaName, name: &str, price: &str, st
 
 async fn new_session(pool: &PgPool, schema: &SchemaName) -> (i64, String) {
     let mut tx = TenantTx::begin(pool, schema).await.unwrap();
-    let new = sessions::create(&mut tx, None).await.unwrap();
+    let new = sessions::create(&mut tx, None, Policy::default().customer_sessions)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     (new.session.id, new.token)
 }
@@ -173,7 +176,8 @@ async fn placing_an_order_prices_from_the_database_and_takes_stock(
         .requests();
     let order = orders::place(&mut tx, &checkout(session, lines, None))
         .await
-        .unwrap();
+        .unwrap()
+        .into_order();
     tx.commit().await.unwrap();
 
     assert_eq!(
@@ -239,7 +243,8 @@ async fn placing_an_order_prices_from_the_database_and_takes_stock(
         ),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .into_order();
     assert_eq!(forder.order_number, "FASH002");
 }
 
@@ -312,7 +317,8 @@ async fn a_double_submit_places_one_order(_: PgPoolOptions, options: PgConnectOp
                 ),
             )
             .await
-            .unwrap();
+            .unwrap()
+            .into_order();
             tx.commit().await.unwrap();
             order.order_number
         }
@@ -424,7 +430,10 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(
     );
 
     // An anonymous cart joins the customer's cart at login.
-    let anon = sessions::create(&mut tx, None).await.unwrap().session;
+    let anon = sessions::create(&mut tx, None, Policy::default().customer_sessions)
+        .await
+        .unwrap()
+        .session;
     cart::add(&mut tx, Owner::Session(anon.id), 2, 3)
         .await
         .unwrap();
@@ -445,8 +454,10 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(
         0
     );
 
-    // An expired anonymous session is swept away by the next login, cart and all.
-    let stale = sessions::create(&mut tx, None).await.unwrap();
+    // An expired anonymous session is swept away by the sweeper, cart and all.
+    let stale = sessions::create(&mut tx, None, Policy::default().customer_sessions)
+        .await
+        .unwrap();
     cart::add(&mut tx, Owner::Session(stale.session.id), 1, 1)
         .await
         .unwrap();
@@ -466,8 +477,11 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(
             .is_none(),
         "expired"
     );
-    sessions::create(&mut tx, Some(tech_user.id)).await.unwrap();
     tx.commit().await.unwrap();
+    marketplace::sweep::Sweeper::new()
+        .tick(&pool, &Policy::default())
+        .await
+        .unwrap();
     let left: (i64, i64) = sqlx::query_as(
         "select (select count(*) from techstore.sessions where id = $1), \
                 (select count(*) from techstore.carts where session_id = $1)",
@@ -476,13 +490,19 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(left, (0, 0), "swept at login, cart and all");
+    assert_eq!(left, (0, 0), "swept, cart and all");
     let mut tx = TenantTx::begin(&pool, &techstore()).await.unwrap();
 
     accounts::set_active(&mut tx, tech_user.id, false)
         .await
         .unwrap();
-    let logged_in = sessions::create(&mut tx, Some(tech_user.id)).await.unwrap();
+    let logged_in = sessions::create(
+        &mut tx,
+        Some(tech_user.id),
+        Policy::default().customer_sessions,
+    )
+    .await
+    .unwrap();
     assert!(
         sessions::find(&mut tx, &logged_in.token)
             .await

@@ -45,7 +45,7 @@ async fn provisioning_creates_schema_tables_domain_and_settings(
         [
             "cart_items",
             "carts",
-            "login_failures",
+            "login_throttle",
             "order_items",
             "orders",
             "products",

@@ -17,8 +17,9 @@ pub enum AppError {
     Rejected(String),
     #[error("Please log in.")]
     Unauthorized,
-    #[error("You are not allowed to do that.")]
-    Forbidden,
+    /// Logged in, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("No store is served at this address.")]
     NoStore,
     #[error("Something went wrong on our side. Please try again.")]
@@ -29,6 +30,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// [`AppError::Forbidden`] with the general message.
+    pub fn forbidden() -> Self {
+        AppError::Forbidden("You are not allowed to do that.".into())
+    }
+
     /// The message for `field`, if this error is about it.
     pub fn for_field(&self, field: &str) -> Option<String> {
         match self {
@@ -63,6 +69,8 @@ impl From<marketplace::Error> for AppError {
             },
             E::NotFound(m) => AppError::NotFound(m),
             E::Rejected(m) => AppError::Rejected(m),
+            E::Forbidden(m) => AppError::Forbidden(m),
+            err @ E::Throttled { .. } => AppError::Rejected(err.to_string()),
             E::UnknownTenant(_) => AppError::NoStore,
             E::Migration(m) => {
                 tracing::error!(error = %m, "migration error during a request");

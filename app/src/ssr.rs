@@ -2,13 +2,16 @@
 //! store the request's host resolved to (put in the request's extensions by the
 //! server's tenant layer, read back here with `leptos_axum::extract`).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::FromRef;
 use axum::Extension;
 use leptos::prelude::*;
+use marketplace::security::Policy;
 use marketplace::tenancy::{Hostname, Resolution, Resolver, Site, Tenant, TenantTx};
+use marketplace::throttle::Attempt;
 use marketplace::{accounts, cart, sessions};
 use sqlx::PgPool;
 
@@ -20,6 +23,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub resolver: Arc<Resolver>,
+    /// Login throttling, session lifetimes, the sweeper's pace.
+    pub policy: Policy,
 }
 
 /// The site a request was resolved to, with how the resolution went.
@@ -29,6 +34,8 @@ pub struct RequestSite {
     pub host: String,
     /// The normalised host name that was looked up.
     pub hostname: Hostname,
+    /// The client's address: the peer's, or the one a trusted proxy reported.
+    pub client: IpAddr,
     pub site: Site,
     /// Whether the host was answered from the resolver's cache.
     pub cache_hit: bool,
@@ -129,8 +136,35 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
+/// A delay every server function waits before its work: a random time up to the
+/// environment variable `MARKETPLACE_DEBUG_SERVER_FN_DELAY_MS` (default: none). It
+/// stands in for a database that answers sometimes fast, sometimes slowly, so that
+/// tests can show every page renders the same on the server and in the browser
+/// whatever the timing. Never set it in production.
+fn debug_delay() -> Option<std::time::Duration> {
+    static MAX_MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let max = *MAX_MS.get_or_init(|| {
+        std::env::var("MARKETPLACE_DEBUG_SERVER_FN_DELAY_MS")
+            .ok()
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .unwrap_or(0)
+    });
+    if max == 0 {
+        return None;
+    }
+    // Spread, not secrecy: the clock's nanoseconds are random enough.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or(0);
+    Some(std::time::Duration::from_millis(nanos % (max + 1)))
+}
+
 /// The request's resolved site, inside a server function.
 pub async fn site() -> Result<RequestSite, AppError> {
+    if let Some(delay) = debug_delay() {
+        tokio::time::sleep(delay).await;
+    }
     let Extension(site) = leptos_axum::extract::<Extension<RequestSite>>().await.map_err(|err| {
         tracing::error!(error = %err, "request reached a server function without a resolved site");
         AppError::Internal
@@ -192,8 +226,9 @@ pub async fn session_or_start(tx: &mut TenantTx) -> Result<sessions::Session, Ap
     if let Some(session) = current_session(tx).await? {
         return Ok(session);
     }
-    let new = sessions::create(tx, None).await?;
-    set_session_cookie(&new.token);
+    let rules = state()?.policy.customer_sessions;
+    let new = sessions::create(tx, None, rules).await?;
+    set_session_cookie(&new.token, rules);
     Ok(new.session)
 }
 
@@ -208,7 +243,7 @@ pub fn cart_owner(session: &sessions::Session) -> cart::Owner {
 /// Sets (`Some(value)`, for `max_age_secs`) or clears (`None`) the cookie `name`:
 /// always HttpOnly, SameSite=Lax and host-only (no `Domain`), so it goes back to this
 /// host alone and no page script can read it.
-pub fn set_cookie(name: &str, value: Option<&str>, max_age_secs: i64) {
+pub fn set_cookie(name: &str, value: Option<&str>, max_age_secs: u64) {
     let (value, max_age) = match value {
         Some(value) => (value, max_age_secs),
         None => ("", 0),
@@ -222,13 +257,9 @@ pub fn set_cookie(name: &str, value: Option<&str>, max_age_secs: i64) {
     }
 }
 
-/// Hands the browser a store session token.
-pub fn set_session_cookie(token: &str) {
-    set_cookie(
-        SESSION_COOKIE,
-        Some(token),
-        sessions::LIFETIME_DAYS * 24 * 3600,
-    );
+/// Hands the browser a store session token, kept as long as the session can live.
+pub fn set_session_cookie(token: &str, rules: marketplace::security::SessionRules) {
+    set_cookie(SESSION_COOKIE, Some(token), rules.absolute.as_secs());
 }
 
 /// Tells the browser to forget its store session token.
@@ -236,38 +267,47 @@ pub fn clear_session_cookie() {
     set_cookie(SESSION_COOKIE, None, 0);
 }
 
-/// Ties the visitor to `user_id` with a fresh session token (a token seen before login
-/// is worthless after it), bringing along the anonymous cart and guest orders.
-pub async fn start_user_session(tx: &mut TenantTx, user_id: i64) -> Result<(), AppError> {
-    use marketplace::orders;
+/// Ties the visitor to `user` with a fresh session token (a token seen before login is
+/// worthless after it), living by the rules of the user's kind (staff sessions are
+/// short). The anonymous cart comes along; orders placed as a guest stay the guest's.
+pub async fn start_user_session(tx: &mut TenantTx, user: &accounts::User) -> Result<(), AppError> {
+    let rules = state()?.policy.sessions_for(user.is_staff);
     let previous = current_session(tx).await?;
-    let fresh = sessions::create(tx, Some(user_id)).await?;
+    let fresh = sessions::create(tx, Some(user.id), rules).await?;
     if let Some(previous) = previous {
         if previous.user_id.is_none() {
-            cart::merge_into_user(tx, previous.id, user_id).await?;
-            orders::adopt_guest_orders(tx, previous.id, user_id).await?;
+            cart::merge_into_user(tx, previous.id, user.id).await?;
         }
         sessions::delete(tx, previous.id).await?;
     }
-    set_session_cookie(&fresh.token);
+    set_session_cookie(&fresh.token, rules);
     Ok(())
 }
 
+/// A login attempt for `login` from this request's client.
+pub async fn attempt(login: &str) -> Result<Attempt, AppError> {
+    Ok(Attempt::new(login, site().await?.client)?)
+}
+
 /// Logs the visitor in to this store through `door` (storefront or admin), with the
-/// core's throttling; a failure is kept for throttling, then reported.
+/// core's throttling (no connection is held while the password is checked), then
+/// starts their session.
 pub async fn log_in(username: &str, password: &str, door: accounts::Door) -> Result<(), AppError> {
+    let attempt = attempt(username).await?;
+    let (state, tenant) = store().await?;
+    let user = accounts::login(
+        &state.pool,
+        &tenant.schema_name,
+        &attempt,
+        password,
+        door,
+        &state.policy,
+    )
+    .await?;
     let mut tx = write().await?;
-    match accounts::login(&mut tx, username, password, door).await {
-        Ok(user) => {
-            start_user_session(&mut tx, user.id).await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        Err(err) => {
-            tx.commit().await?;
-            Err(err.into())
-        }
-    }
+    start_user_session(&mut tx, &user).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ends the visitor's session in this store and forgets its cookie.

@@ -20,7 +20,10 @@ use marketplace::tenancy::resolver::PublicHosts;
 use marketplace::tenancy::{registry, SchemaName, TenantTx};
 use marketplace::{platform, seed};
 
+use crate::form_errors::FormErrorKey;
 use crate::startup;
+use crate::tenant_layer::ProxyTrust;
+use marketplace::security::{Policy, SessionRules, SweepRules, ThrottleRules};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -77,6 +80,16 @@ pub enum Command {
         /// Believe X-Forwarded-Host (only behind a proxy that sets it).
         #[arg(long, env = "MARKETPLACE_TRUST_FORWARDED_HOST")]
         trust_forwarded_host: bool,
+        /// Take the client's address from the last X-Forwarded-For entry (only behind a
+        /// proxy that appends it); it keys the login throttle.
+        #[arg(long, env = "MARKETPLACE_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: bool,
+        /// Key that signs form errors shown after a no-JavaScript post (default: random
+        /// per process; set the same value on every server behind one address).
+        #[arg(long, env = "MARKETPLACE_SECRET_KEY", hide_env_values = true)]
+        secret_key: Option<String>,
+        #[command(flatten)]
+        security: SecurityArgs,
     },
     /// Apply pending migrations: the public schema first, then every store's schema.
     MigrateSchemas {
@@ -125,6 +138,75 @@ pub enum Command {
     ListTenants,
 }
 
+/// The security policy's numbers ([`marketplace::security::Policy`]); every default
+/// here is the policy's documented default.
+#[derive(Debug, clap::Args)]
+pub struct SecurityArgs {
+    /// Failed logins in a row for one account from one client address before delays start.
+    #[arg(long, env = "MARKETPLACE_LOGIN_FREE_FAILURES", default_value_t = 5)]
+    pub login_free_failures: u32,
+    /// Failed logins from one client address (any accounts) before delays start.
+    #[arg(long, env = "MARKETPLACE_CLIENT_FREE_FAILURES", default_value_t = 30)]
+    pub client_free_failures: u32,
+    /// First delay after the free failures, in seconds; it doubles with each failure.
+    #[arg(long, env = "MARKETPLACE_LOGIN_BASE_DELAY_SECS", default_value_t = 2)]
+    pub login_base_delay_secs: u64,
+    /// Longest delay, in seconds.
+    #[arg(long, env = "MARKETPLACE_LOGIN_MAX_DELAY_SECS", default_value_t = 900)]
+    pub login_max_delay_secs: u64,
+    /// Quiet time after which failures are forgotten, in minutes.
+    #[arg(long, env = "MARKETPLACE_LOGIN_FORGET_MINUTES", default_value_t = 60)]
+    pub login_forget_minutes: u64,
+    /// Staff (store and platform) sessions end after this many idle minutes...
+    #[arg(long, env = "MARKETPLACE_STAFF_IDLE_MINUTES", default_value_t = 120)]
+    pub staff_idle_minutes: u64,
+    /// ...and this many hours after login, whatever happens.
+    #[arg(long, env = "MARKETPLACE_STAFF_SESSION_HOURS", default_value_t = 12)]
+    pub staff_session_hours: u64,
+    /// Customer and anonymous sessions (and their carts) last this many days.
+    #[arg(long, env = "MARKETPLACE_CUSTOMER_SESSION_DAYS", default_value_t = 30)]
+    pub customer_session_days: u64,
+    /// Seconds between sweeps of expired sessions and login records.
+    #[arg(long, env = "MARKETPLACE_SWEEP_INTERVAL_SECS", default_value_t = 10)]
+    pub sweep_interval_secs: u64,
+    /// Stores visited per sweep (round robin).
+    #[arg(long, env = "MARKETPLACE_SWEEP_STORES_PER_TICK", default_value_t = 100)]
+    pub sweep_stores_per_tick: u32,
+    /// Rows removed per table per store per sweep, at most.
+    #[arg(long, env = "MARKETPLACE_SWEEP_ROWS_PER_TABLE", default_value_t = 1000)]
+    pub sweep_rows_per_table: u32,
+}
+
+impl SecurityArgs {
+    pub fn policy(&self) -> Policy {
+        use std::time::Duration;
+        let secs = Duration::from_secs;
+        let throttle = |free| ThrottleRules {
+            free_failures: free,
+            base_delay: secs(self.login_base_delay_secs),
+            max_delay: secs(self.login_max_delay_secs.max(self.login_base_delay_secs)),
+            forget_after: secs(self.login_forget_minutes * 60),
+        };
+        Policy {
+            account_throttle: throttle(self.login_free_failures),
+            client_throttle: throttle(self.client_free_failures),
+            staff_sessions: SessionRules {
+                idle: secs(self.staff_idle_minutes * 60),
+                absolute: secs(self.staff_session_hours * 3600),
+            },
+            customer_sessions: SessionRules {
+                idle: secs(self.customer_session_days * 24 * 3600),
+                absolute: secs(self.customer_session_days * 24 * 3600),
+            },
+            sweep: SweepRules {
+                interval: secs(self.sweep_interval_secs.max(1)),
+                stores_per_tick: self.sweep_stores_per_tick.max(1),
+                rows_per_table: self.sweep_rows_per_table.max(1),
+            },
+        }
+    }
+}
+
 pub fn init_tracing(cli: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -170,6 +252,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             addr,
             site_root,
             trust_forwarded_host,
+            trust_forwarded_for,
+            secret_key,
+            security,
         } => {
             let site_root = startup::find_site_root(site_root.as_deref());
             if !site_root.join("pkg").is_dir() {
@@ -179,7 +264,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 );
             }
             let options = startup::leptos_options(&site_root, addr);
-            let state = startup::state(pool.clone(), public_hosts, options);
+            let state = startup::state(pool.clone(), public_hosts, options, security.policy());
             let tenants = registry::list(&pool).await?;
             println!(
                 "marketplace is serving on http://localhost:{}/",
@@ -193,7 +278,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     addr.port()
                 );
             }
-            startup::serve(state, addr, trust_forwarded_host).await?;
+            let config = startup::ServerConfig {
+                proxy: ProxyTrust {
+                    forwarded_host: trust_forwarded_host,
+                    forwarded_for: trust_forwarded_for,
+                },
+                form_error_key: FormErrorKey::new(secret_key.as_deref()),
+            };
+            startup::serve(state, addr, config).await?;
             Ok(())
         }
         Command::MigrateSchemas { schema, jobs } => {

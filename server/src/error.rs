@@ -50,6 +50,8 @@ impl From<marketplace::Error> for ApiError {
             E::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             E::Conflict { .. } | E::Rejected(_) => StatusCode::CONFLICT,
             E::NotFound(_) | E::UnknownTenant(_) => StatusCode::NOT_FOUND,
+            E::Forbidden(_) => StatusCode::FORBIDDEN,
+            E::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             E::Migration(_) | E::Database(_) => {
                 tracing::error!(error = %err, "request failed");
                 return ApiError::new(

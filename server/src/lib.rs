@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod form_errors;
 pub mod routes;
 pub mod startup;
 pub mod tenant_layer;

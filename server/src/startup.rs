@@ -22,11 +22,14 @@ use tower_http::trace::TraceLayer;
 
 use app::ssr::{AppState, RequestSite};
 use app::{shell, App};
+use marketplace::security::Policy;
+use marketplace::sweep::Sweeper;
 use marketplace::tenancy::resolver::{PublicHosts, Resolver};
 use marketplace::tenancy::Site;
 
+use crate::form_errors::{self, FormErrorKey};
 use crate::routes;
-use crate::tenant_layer::{self, LayerState};
+use crate::tenant_layer::{self, LayerState, ProxyTrust};
 
 /// Where the compiled site (`pkg/` with the wasm, JS and CSS) lives: the given
 /// directory, else `target/site` under the working directory, else the `site` directory
@@ -63,18 +66,41 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
 }
 
 /// The application state over an open pool.
-pub fn state(pool: PgPool, public_hosts: PublicHosts, leptos_options: LeptosOptions) -> AppState {
+pub fn state(
+    pool: PgPool,
+    public_hosts: PublicHosts,
+    leptos_options: LeptosOptions,
+    policy: Policy,
+) -> AppState {
     let resolver = Arc::new(Resolver::new(pool.clone(), public_hosts));
     AppState {
         leptos_options,
         pool,
         resolver,
+        policy,
+    }
+}
+
+/// How the server is set up beyond its state: which proxy headers to believe, and the
+/// key that signs form errors.
+#[derive(Clone)]
+pub struct ServerConfig {
+    pub proxy: ProxyTrust,
+    pub form_error_key: FormErrorKey,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            proxy: ProxyTrust::default(),
+            form_error_key: FormErrorKey::new(None),
+        }
     }
 }
 
 /// The whole application: JSON routes, Leptos pages and server functions, static
 /// files, all behind the tenant layer.
-pub fn router(state: AppState, trust_forwarded_host: bool) -> Router {
+pub fn router(state: AppState, config: ServerConfig) -> Router {
     let options = state.leptos_options.clone();
     // `/` is the JSON landing on public hosts and the store's home page elsewhere,
     // rendered whole before sending (like every store page) so it works without JavaScript.
@@ -111,9 +137,13 @@ pub fn router(state: AppState, trust_forwarded_host: bool) -> Router {
         })
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
+            config.form_error_key,
+            form_errors::guard,
+        ))
+        .layer(middleware::from_fn_with_state(
             LayerState {
                 app: state.clone(),
-                trust_forwarded_host,
+                proxy: config.proxy,
             },
             tenant_layer::resolve,
         ))
@@ -153,19 +183,42 @@ async fn fallback(State(state): State<AppState>, uri: Uri, request: Request<Body
 }
 
 /// Serves until the process is stopped (Ctrl-C or SIGTERM end it gracefully).
-pub async fn serve(
-    state: AppState,
-    addr: SocketAddr,
-    trust_forwarded_host: bool,
-) -> std::io::Result<()> {
+pub async fn serve(state: AppState, addr: SocketAddr, config: ServerConfig) -> std::io::Result<()> {
     let listener_task = state.resolver.spawn_listener();
-    let app = router(state, trust_forwarded_host);
+    let sweeper_task = spawn_sweeper(state.pool.clone(), state.policy);
+    let app = router(state, config);
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     listener_task.abort();
+    sweeper_task.abort();
     Ok(())
+}
+
+/// Runs the sweeper ([`marketplace::sweep`]) every `policy.sweep.interval` until the
+/// server stops; a failed tick is logged and the next one tries again.
+pub fn spawn_sweeper(pool: PgPool, policy: Policy) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut sweeper = Sweeper::new();
+        let mut every = tokio::time::interval(policy.sweep.interval);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match sweeper.tick(&pool, &policy).await {
+                Ok(report) if report.rows_removed > 0 => tracing::info!(
+                    stores = report.stores_visited,
+                    removed = report.rows_removed,
+                    "swept expired sessions and login records"
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "sweeper tick failed"),
+            }
+        }
+    })
 }
 
 async fn shutdown_signal() {

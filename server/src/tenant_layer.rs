@@ -12,9 +12,10 @@
 //!   store (or anywhere else) cannot post forms into another store. Session cookies are
 //!   also `SameSite=Lax` and host-only; this is the second lock on the same door.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN, REFERER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -27,12 +28,22 @@ use crate::error::ApiError;
 
 pub const SCHEMA_HEADER: &str = "x-tenant-schema";
 
-/// What the layer needs: the application state, and whether `X-Forwarded-Host` may be
+/// What the layer needs: the application state, and which proxy headers may be
 /// believed (set once at start-up).
 #[derive(Clone)]
 pub struct LayerState {
     pub app: AppState,
-    pub trust_forwarded_host: bool,
+    pub proxy: ProxyTrust,
+}
+
+/// Which headers of a reverse proxy in front of the server are believed. Both are off
+/// by default: without a proxy that sets them, any client could write them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProxyTrust {
+    /// `X-Forwarded-Host` names the host (else `Host`).
+    pub forwarded_host: bool,
+    /// The last address of `X-Forwarded-For` is the client's (else the peer address).
+    pub forwarded_for: bool,
 }
 
 pub async fn resolve(
@@ -41,11 +52,8 @@ pub async fn resolve(
     next: Next,
 ) -> Response {
     let received = Instant::now();
-    let LayerState {
-        app: state,
-        trust_forwarded_host: trust_forwarded,
-    } = layer;
-    let raw_host = request_host(&request, trust_forwarded);
+    let LayerState { app: state, proxy } = layer;
+    let raw_host = request_host(&request, proxy.forwarded_host);
     let Some(raw_host) = raw_host else {
         return ApiError::new(StatusCode::BAD_REQUEST, "The request has no Host header.")
             .into_response();
@@ -80,6 +88,7 @@ pub async fn resolve(
     }
     marks.admitted = Instant::now();
     let site = RequestSite {
+        client: client_address(&request, proxy.forwarded_for),
         host: raw_host,
         hostname,
         site,
@@ -92,6 +101,30 @@ pub async fn resolve(
     let mut response = next.run(request).await;
     response.headers_mut().insert(SCHEMA_HEADER, schema);
     response
+}
+
+/// The client's address: the TCP peer's, or — behind a trusted proxy — the last entry
+/// of `X-Forwarded-For` (the one that proxy appended). Requests built in-process (tests
+/// through `oneshot`) without either count as the unspecified address.
+fn client_address(request: &Request, trust_forwarded: bool) -> IpAddr {
+    if trust_forwarded {
+        let forwarded = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|last| last.trim().parse::<IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 /// The host the client asked for, as sent (port included).

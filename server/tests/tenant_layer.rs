@@ -80,7 +80,14 @@ async fn forwarded_host_is_used_when_the_operator_trusts_a_proxy(
     options: PgConnectOptions,
 ) {
     let app = common::seeded(options, 4).await;
-    let router = server::startup::router(app.state.clone(), true);
+    let config = server::startup::ServerConfig {
+        proxy: server::tenant_layer::ProxyTrust {
+            forwarded_host: true,
+            forwarded_for: false,
+        },
+        ..Default::default()
+    };
+    let router = server::startup::router(app.state.clone(), config);
     let request = Request::get("/data/")
         .header(header::HOST, "internal:8080")
         .header(

@@ -75,6 +75,11 @@ impl TenantTx {
         &self.schema
     }
 
+    /// Whether PostgreSQL refuses writes in this transaction.
+    pub fn is_read_only(&self) -> bool {
+        self.begin == Some("begin read only")
+    }
+
     /// The time spent entering the schema.
     pub fn switch_time(&self) -> Duration {
         self.switch_time

@@ -34,7 +34,8 @@ pub async fn load_admin_gate() -> Result<AdminGate, AppError> {
     let site = crate::ssr::site().await?;
     match site.tenant() {
         Some(_) => {
-            let mut tx = crate::ssr::read().await?;
+            // Read-write: a staff member's visit keeps their session from idling out.
+            let mut tx = crate::ssr::write().await?;
             let store_name = marketplace::settings::get(&mut tx).await?.display_name;
             let staff = ssr::staff_in(&mut tx).await.ok().map(|u| u.username);
             tx.commit().await?;
@@ -73,7 +74,7 @@ pub mod ssr {
             return Err(AppError::Unauthorized);
         }
         if !user.is_staff {
-            return Err(AppError::Forbidden);
+            return Err(AppError::forbidden());
         }
         Ok(user)
     }
@@ -94,7 +95,7 @@ pub mod ssr {
     pub async fn public_site() -> Result<(AppState, RequestSite), AppError> {
         let site = crate::ssr::site().await?;
         if site.tenant().is_some() {
-            return Err(AppError::Forbidden);
+            return Err(AppError::forbidden());
         }
         Ok((crate::ssr::state()?, site))
     }
@@ -110,8 +111,10 @@ pub mod ssr {
     }
 
     /// Sets or clears (`None`) the platform session cookie.
-    pub fn set_platform_cookie(token: Option<&str>) {
-        crate::ssr::set_cookie(PLATFORM_COOKIE, token, platform::SESSION_HOURS * 3600);
+    pub fn set_platform_cookie(token: Option<&str>) -> Result<(), AppError> {
+        let lifetime = crate::ssr::state()?.policy.staff_sessions.absolute;
+        crate::ssr::set_cookie(PLATFORM_COOKIE, token, lifetime.as_secs());
+        Ok(())
     }
 }
 
@@ -124,9 +127,11 @@ pub async fn admin_login(username: String, password: String) -> Result<(), AppEr
         crate::ssr::log_in(&username, &password, Door::Admin).await?;
     } else {
         let state = crate::ssr::state()?;
-        let user = platform::login(&state.pool, &username, &password).await?;
-        let token = platform::start_session(&state.pool, user.id).await?;
-        ssr::set_platform_cookie(Some(&token));
+        let attempt = crate::ssr::attempt(&username).await?;
+        let user = platform::login(&state.pool, &attempt, &password, &state.policy).await?;
+        let token =
+            platform::start_session(&state.pool, user.id, state.policy.staff_sessions).await?;
+        ssr::set_platform_cookie(Some(&token))?;
     }
     leptos_axum::redirect("/admin");
     Ok(())
@@ -143,7 +148,7 @@ pub async fn admin_logout() -> Result<(), AppError> {
         if let Some(token) = ssr::platform_token().await {
             platform::end_session(&state.pool, &token).await?;
         }
-        ssr::set_platform_cookie(None);
+        ssr::set_platform_cookie(None)?;
     }
     leptos_axum::redirect("/admin");
     Ok(())
@@ -180,6 +185,14 @@ impl Default for AdminActions {
 /// shows strangers the login form and staff the page with the admin's navigation:
 /// `store` on a store's host, `platform` on the public host. A page that has no view
 /// for this kind of host explains where it lives instead.
+///
+/// **The pages' views only read resources; they never create one.** Every `Resource`
+/// of an admin page is created by its route component, before this shell renders. On
+/// the server, Leptos runs the children of a `Suspense` more than once (dry runs before
+/// the real render) but the browser runs them once while hydrating, so a resource
+/// created in here would be created twice on the server and once in the browser: the
+/// browser would then read a discarded copy's value — at times an error, when that
+/// copy lost its request context — and the page would die while hydrating.
 #[component]
 pub fn AdminShell(
     #[prop(optional, into)] store: Option<ViewFn>,
@@ -305,5 +318,14 @@ fn WrongHost(for_platform: bool) -> impl IntoView {
 /// `/admin`: the store dashboard on a store host, the store list on the public host.
 #[component]
 pub fn AdminHome() -> impl IntoView {
-    view! { <AdminShell store=store::Dashboard platform=platform::StoreList/> }
+    // Both are created here, before the shell's Suspense (see [`AdminShell`]); the one
+    // this host does not use answers at once with an error nobody reads.
+    let dashboard = store::dashboard_resource();
+    let stores = platform::stores_resource();
+    view! {
+        <AdminShell
+            store=move || view! { <store::Dashboard data=dashboard/> }
+            platform=move || view! { <platform::StoreList stores/> }
+        />
+    }
 }

@@ -41,9 +41,13 @@ pub async fn list_stores() -> Result<Vec<StoreRow>, AppError> {
         .collect())
 }
 
+/// The store list's data; created by the route component ([`super::AdminHome`]).
+pub fn stores_resource() -> Resource<Result<Vec<StoreRow>, AppError>> {
+    Resource::new(|| (), |_| list_stores())
+}
+
 #[component]
-pub fn StoreList() -> impl IntoView {
-    let stores = Resource::new(|| (), |_| list_stores());
+pub fn StoreList(stores: Resource<Result<Vec<StoreRow>, AppError>>) -> impl IntoView {
     view! {
         <Title text="Stores"/>
         <div class="admin-title">
@@ -238,25 +242,43 @@ fn DomainButton(
 
 #[component]
 pub fn StoreAdminPage() -> impl IntoView {
-    view! { <AdminShell platform=StoreAdmin/> }
-}
-
-#[component]
-fn StoreAdmin() -> impl IntoView {
     let params = use_params_map();
-    let domain_op = ServerAction::<ChangeDomain>::new();
-    let status = ServerAction::<SetStoreStatus>::new();
-    let delete = ServerAction::<DeleteStore>::new();
+    let actions = StoreActions {
+        domain_op: ServerAction::new(),
+        status: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
     let store = Resource::new(
         move || {
             (
                 params.read().get("schema").unwrap_or_default(),
-                domain_op.version().get(),
-                status.version().get(),
+                actions.domain_op.version().get(),
+                actions.status.version().get(),
             )
         },
         |(schema, _, _)| get_store(schema),
     );
+    view! { <AdminShell platform=move || view! { <StoreAdmin actions store/> }/> }
+}
+
+/// The store page's actions; the page's data reloads after a domain or status change.
+#[derive(Clone, Copy)]
+struct StoreActions {
+    domain_op: ServerAction<ChangeDomain>,
+    status: ServerAction<SetStoreStatus>,
+    delete: ServerAction<DeleteStore>,
+}
+
+#[component]
+fn StoreAdmin(
+    actions: StoreActions,
+    store: Resource<Result<StoreDetail, AppError>>,
+) -> impl IntoView {
+    let StoreActions {
+        domain_op,
+        status,
+        delete,
+    } = actions;
     let domain_error = action_error(domain_op);
     let status_error = action_error(status);
     let delete_error = action_error(delete);

@@ -42,9 +42,13 @@ pub async fn load_dashboard() -> Result<DashboardView, AppError> {
     Ok(view)
 }
 
+/// The dashboard's data; created by the route component ([`super::AdminHome`]).
+pub fn dashboard_resource() -> Resource<Result<DashboardView, AppError>> {
+    Resource::new(|| (), |_| load_dashboard())
+}
+
 #[component]
-pub fn Dashboard() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_dashboard());
+pub fn Dashboard(data: Resource<Result<DashboardView, AppError>>) -> impl IntoView {
     view! {
         <Title text="Dashboard"/>
         <h1>"Dashboard"</h1>
@@ -128,8 +132,8 @@ pub async fn save_product(
     stock: String,
 ) -> Result<i64, AppError> {
     use marketplace::catalog::{self, ProductInput};
-    let input = ProductInput::parse(&name, &description, &price, &stock)?;
     let (mut tx, _) = super::ssr::staff().await?;
+    let input = ProductInput::parse(&name, &description, &price, &stock)?;
     let saved = match id {
         Some(id) => catalog::update(&mut tx, id, &input).await?,
         None => catalog::create(&mut tx, &input).await?,
@@ -158,13 +162,16 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 
 #[component]
 pub fn ProductsPage() -> impl IntoView {
-    view! { <AdminShell store=ProductList/> }
+    let toggle = ServerAction::<SetProductActive>::new();
+    let products = Resource::new(move || toggle.version().get(), |_| list_products());
+    view! { <AdminShell store=move || view! { <ProductList toggle products/> }/> }
 }
 
 #[component]
-fn ProductList() -> impl IntoView {
-    let toggle = ServerAction::<SetProductActive>::new();
-    let products = Resource::new(move || toggle.version().get(), |_| list_products());
+fn ProductList(
+    toggle: ServerAction<SetProductActive>,
+    products: Resource<Result<Vec<AdminProduct>, AppError>>,
+) -> impl IntoView {
     let error = action_error(toggle);
     view! {
         <Title text="Products"/>
@@ -215,11 +222,6 @@ fn ProductList() -> impl IntoView {
 /// `/admin/products/new` and `/admin/products/{id}`.
 #[component]
 pub fn ProductEditPage() -> impl IntoView {
-    view! { <AdminShell store=ProductEditor/> }
-}
-
-#[component]
-fn ProductEditor() -> impl IntoView {
     let params = use_params_map();
     let id = move || {
         params
@@ -234,7 +236,7 @@ fn ProductEditor() -> impl IntoView {
         }
     });
     view! {
-        {loaded(product, move |product| view! { <ProductForm product/> })}
+        <AdminShell store=move || loaded(product, move |product| view! { <ProductForm product/> })/>
     }
 }
 
@@ -295,11 +297,11 @@ pub struct AdminOrderRow {
 #[server(endpoint = "admin/store/orders")]
 pub async fn list_orders(status: Option<String>) -> Result<Vec<AdminOrderRow>, AppError> {
     use marketplace::orders::{self, OrderStatus};
+    let (mut tx, _) = super::ssr::staff().await?;
     let status = status
         .filter(|s| !s.is_empty())
         .map(|s| OrderStatus::parse(&s))
         .transpose()?;
-    let (mut tx, _) = super::ssr::staff().await?;
     let list = orders::list_by_status(&mut tx, status).await?;
     tx.commit().await?;
     Ok(list
@@ -316,14 +318,16 @@ pub async fn list_orders(status: Option<String>) -> Result<Vec<AdminOrderRow>, A
 
 #[component]
 pub fn OrdersPage() -> impl IntoView {
-    view! { <AdminShell store=OrderList/> }
-}
-
-#[component]
-fn OrderList() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
     let orders = Resource::new(status, list_orders);
+    view! { <AdminShell store=move || view! { <OrderList orders/> }/> }
+}
+
+#[component]
+fn OrderList(orders: Resource<Result<Vec<AdminOrderRow>, AppError>>) -> impl IntoView {
+    let query = use_query_map();
+    let status = move || query.read().get("status").filter(|s| !s.is_empty());
     let options = ["", "pending", "paid", "shipped", "delivered", "cancelled"]
         .into_iter()
         .map(|s| {
@@ -385,8 +389,8 @@ pub async fn get_order(number: String) -> Result<crate::store::checkout::OrderVi
 #[server(endpoint = "admin/store/order/status")]
 pub async fn set_order_status(number: String, status: String) -> Result<String, AppError> {
     use marketplace::orders::{self, OrderStatus};
-    let to = OrderStatus::parse(&status)?;
     let (mut tx, _) = super::ssr::staff().await?;
+    let to = OrderStatus::parse(&status)?;
     let order = orders::set_status(&mut tx, &number, to).await?;
     tx.commit().await?;
     Ok(order.status.as_str().to_owned())
@@ -394,7 +398,18 @@ pub async fn set_order_status(number: String, status: String) -> Result<String, 
 
 #[component]
 pub fn OrderAdminPage() -> impl IntoView {
-    view! { <AdminShell store=OrderAdmin/> }
+    let params = use_params_map();
+    let change = ServerAction::<SetOrderStatus>::new();
+    let order = Resource::new(
+        move || {
+            (
+                params.read().get("number").unwrap_or_default(),
+                change.version().get(),
+            )
+        },
+        |(number, _)| get_order(number),
+    );
+    view! { <AdminShell store=move || view! { <OrderAdmin change order/> }/> }
 }
 
 /// The next steps an order in `status` may take, as (status, button label).
@@ -408,19 +423,11 @@ fn next_steps(status: &str) -> &'static [(&'static str, &'static str)] {
 }
 
 #[component]
-fn OrderAdmin() -> impl IntoView {
-    let params = use_params_map();
-    let change = ServerAction::<SetOrderStatus>::new();
+fn OrderAdmin(
+    change: ServerAction<SetOrderStatus>,
+    order: Resource<Result<crate::store::checkout::OrderView, AppError>>,
+) -> impl IntoView {
     let error = action_error(change);
-    let order = Resource::new(
-        move || {
-            (
-                params.read().get("number").unwrap_or_default(),
-                change.version().get(),
-            )
-        },
-        |(number, _)| get_order(number),
-    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -460,104 +467,144 @@ pub struct AdminUser {
     pub username: String,
     pub email: String,
     pub is_staff: bool,
+    pub is_superuser: bool,
     pub is_active: bool,
     pub is_me: bool,
 }
 
-#[server(endpoint = "admin/store/users")]
-pub async fn list_users() -> Result<Vec<AdminUser>, AppError> {
-    let (mut tx, me) = super::ssr::staff().await?;
-    let users = marketplace::accounts::list(&mut tx).await?;
-    tx.commit().await?;
-    Ok(users
-        .into_iter()
-        .map(|u| AdminUser {
-            is_me: u.id == me.id,
-            id: u.id,
-            username: u.username,
-            email: u.email,
-            is_staff: u.is_staff,
-            is_active: u.is_active,
-        })
-        .collect())
+/// The users page: every account for a superuser, only their own for plain staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsersView {
+    /// Whether the viewer may create, (de)activate and reset others (a superuser).
+    pub manages_users: bool,
+    pub users: Vec<AdminUser>,
 }
 
+#[server(endpoint = "admin/store/users")]
+pub async fn list_users() -> Result<UsersView, AppError> {
+    let (mut tx, me) = super::ssr::staff().await?;
+    let manages_users = me.manages_users();
+    let users = if manages_users {
+        marketplace::accounts::list(&mut tx).await?
+    } else {
+        vec![me.clone()]
+    };
+    tx.commit().await?;
+    Ok(UsersView {
+        manages_users,
+        users: users
+            .into_iter()
+            .map(|u| AdminUser {
+                is_me: u.id == me.id,
+                id: u.id,
+                username: u.username,
+                email: u.email,
+                is_staff: u.is_staff,
+                is_superuser: u.is_superuser,
+                is_active: u.is_active,
+            })
+            .collect(),
+    })
+}
+
+/// Creates a staff user (`role` "staff" or "superuser"); superusers only.
 #[server(endpoint = "admin/store/users/create")]
 pub async fn create_staff(
     username: String,
     email: String,
     password: String,
+    role: Option<String>,
 ) -> Result<(), AppError> {
     use marketplace::accounts::{self, NewUser, Role, Username};
     use marketplace::email::Email;
     use marketplace::password::Password;
+    let (mut tx, me) = super::ssr::staff().await?;
+    if !me.manages_users() {
+        return Err(AppError::Forbidden(
+            "Only a store superuser can manage users.".into(),
+        ));
+    }
+    let role = match role.as_deref().unwrap_or("staff") {
+        "staff" => Role::Staff,
+        "superuser" => Role::Superuser,
+        _ => return Err(marketplace::Error::invalid("role", "Choose staff or superuser.").into()),
+    };
     let new = NewUser {
         username: Username::parse(&username)?,
         email: Email::parse(&email)?,
         full_name: String::new(),
         password: Password::parse(&password)?,
-        role: Role::Staff,
+        role,
     };
-    let (mut tx, _) = super::ssr::staff().await?;
-    accounts::create(&mut tx, new).await?;
+    accounts::create_by(&mut tx, &me, new).await?;
     tx.commit().await?;
     Ok(())
 }
 
 #[server(endpoint = "admin/store/users/active")]
 pub async fn set_user_active(id: i64, active: bool) -> Result<(), AppError> {
-    use marketplace::{accounts, sessions};
     let (mut tx, me) = super::ssr::staff().await?;
-    if id == me.id && !active {
-        return Err(AppError::Rejected("You cannot deactivate yourself.".into()));
-    }
-    accounts::set_active(&mut tx, id, active).await?;
-    if !active {
-        sessions::delete_for_user(&mut tx, id).await?;
-    }
+    marketplace::accounts::set_active_by(&mut tx, &me, id, active).await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// Sets a user's password: one's own, or anyone's for a superuser. Every other session
+/// of that user ends.
 #[server(endpoint = "admin/store/users/password")]
 pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
     use marketplace::password::Password;
-    use marketplace::{accounts, sessions};
-    let password = Password::parse(&password)?;
     let (mut tx, me) = super::ssr::staff().await?;
-    accounts::set_password(&mut tx, id, password).await?;
-    if id != me.id {
-        sessions::delete_for_user(&mut tx, id).await?;
+    if id != me.id && !me.manages_users() {
+        return Err(AppError::Forbidden(
+            "Only a store superuser can reset another user's password.".into(),
+        ));
     }
+    let password = Password::parse(&password)?;
+    let current = crate::ssr::current_session(&mut tx).await?.map(|s| s.id);
+    marketplace::accounts::change_password_by(&mut tx, &me, id, password, current).await?;
     tx.commit().await?;
     Ok(())
 }
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! { <AdminShell store=UserAdmin/> }
-}
-
-#[component]
-fn UserAdmin() -> impl IntoView {
-    let create = ServerAction::<CreateStaff>::new();
-    let toggle = ServerAction::<SetUserActive>::new();
-    let reset = ServerAction::<ResetPassword>::new();
+    let actions = UserActions {
+        create: ServerAction::new(),
+        toggle: ServerAction::new(),
+        reset: ServerAction::new(),
+    };
     let users = Resource::new(
         move || {
             (
-                create.version().get(),
-                toggle.version().get(),
-                reset.version().get(),
+                actions.create.version().get(),
+                actions.toggle.version().get(),
+                actions.reset.version().get(),
             )
         },
         |_| list_users(),
     );
+    view! { <AdminShell store=move || view! { <UserAdmin actions users/> }/> }
+}
+
+/// The users page's actions; the page's data reloads after each.
+#[derive(Clone, Copy)]
+struct UserActions {
+    create: ServerAction<CreateStaff>,
+    toggle: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetPassword>,
+}
+
+#[component]
+fn UserAdmin(actions: UserActions, users: Resource<Result<UsersView, AppError>>) -> impl IntoView {
+    let UserActions {
+        create,
+        toggle,
+        reset,
+    } = actions;
     let create_error = action_error(create);
     let toggle_error = action_error(toggle);
     let reset_error = action_error(reset);
-    let field =
-        move |name: &'static str| Signal::derive(move || field_message(create_error(), name));
     view! {
         <Title text="Users"/>
         <h1>"Users"</h1>
@@ -567,38 +614,9 @@ fn UserAdmin() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                users.await.map(|list| {
-                    let rows = list.into_iter().map(|u| {
-                        let toggle_label = format!("{} {}", if u.is_active { "Deactivate" } else { "Activate" }, u.username);
-                        let pw_id = format!("pw-{}", u.id);
-                        let pw_label = format!("New password for {}", u.username);
-                        let reset_label = format!("Reset password of {}", u.username);
-                        view! {
-                            <tr data-user=u.username.clone()>
-                                <th scope="row">{u.username.clone()}{u.is_me.then_some(" (you)")}</th>
-                                <td>{u.email.clone()}</td>
-                                <td>{if u.is_staff { "Staff" } else { "Customer" }}</td>
-                                <td>{if u.is_active { "Active" } else { "Inactive" }}</td>
-                                <td>
-                                    <ActionForm action=toggle attr:class="inline">
-                                        <input type="hidden" name="id" value=u.id/>
-                                        <input type="hidden" name="active" value=(!u.is_active).to_string()/>
-                                        <button type="submit" class="secondary" aria-label=toggle_label disabled=u.is_me>
-                                            {if u.is_active { "Deactivate" } else { "Activate" }}
-                                        </button>
-                                    </ActionForm>
-                                </td>
-                                <td>
-                                    <ActionForm action=reset attr:class="inline">
-                                        <input type="hidden" name="id" value=u.id/>
-                                        <label for=pw_id.clone() class="visually-hidden">{pw_label.clone()}</label>
-                                        <input id=pw_id type="password" name="password" autocomplete="new-password" placeholder="New password"/>
-                                        <button type="submit" class="secondary" aria-label=reset_label>"Reset password"</button>
-                                    </ActionForm>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view();
+                users.await.map(|page| {
+                    let manages = page.manages_users;
+                    let rows = page.users.into_iter().map(|u| view! { <UserRow user=u manages toggle reset/> }).collect_view();
                     view! {
                         <table class="cart-table admin-table">
                             <thead><tr>
@@ -608,20 +626,99 @@ fn UserAdmin() -> impl IntoView {
                             </tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
+                        {manages.then(|| view! { <NewStaffForm create error=create_error/> })}
                     }
                 })
             })}
         </Suspense>
+    }
+}
+
+/// One account's row. Only a superuser sees the buttons that act on others; anyone may
+/// change their own password.
+#[component]
+fn UserRow(
+    user: AdminUser,
+    manages: bool,
+    toggle: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetPassword>,
+) -> impl IntoView {
+    let u = user;
+    let toggle_label = format!(
+        "{} {}",
+        if u.is_active {
+            "Deactivate"
+        } else {
+            "Activate"
+        },
+        u.username
+    );
+    let pw_id = format!("pw-{}", u.id);
+    let pw_label = format!("New password for {}", u.username);
+    let reset_label = format!("Reset password of {}", u.username);
+    let role = if u.is_superuser {
+        "Superuser"
+    } else if u.is_staff {
+        "Staff"
+    } else {
+        "Customer"
+    };
+    let may_reset = manages || u.is_me;
+    view! {
+        <tr data-user=u.username.clone()>
+            <th scope="row">{u.username.clone()}{u.is_me.then_some(" (you)")}</th>
+            <td>{u.email.clone()}</td>
+            <td>{role}</td>
+            <td>{if u.is_active { "Active" } else { "Inactive" }}</td>
+            <td>
+                {manages.then(|| view! {
+                    <ActionForm action=toggle attr:class="inline">
+                        <input type="hidden" name="id" value=u.id/>
+                        <input type="hidden" name="active" value=(!u.is_active).to_string()/>
+                        <button type="submit" class="secondary" aria-label=toggle_label disabled=u.is_me>
+                            {if u.is_active { "Deactivate" } else { "Activate" }}
+                        </button>
+                    </ActionForm>
+                })}
+            </td>
+            <td>
+                {may_reset.then(|| view! {
+                    <ActionForm action=reset attr:class="inline">
+                        <input type="hidden" name="id" value=u.id/>
+                        <label for=pw_id.clone() class="visually-hidden">{pw_label}</label>
+                        <input id=pw_id type="password" name="password" autocomplete="new-password" placeholder="New password"/>
+                        <button type="submit" class="secondary" aria-label=reset_label>"Reset password"</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewStaffForm(
+    create: ServerAction<CreateStaff>,
+    error: impl Fn() -> Option<AppError> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let field = move |name: &'static str| Signal::derive(move || field_message(error(), name));
+    view! {
         <section class="admin-form" aria-labelledby="new-staff-heading">
             <h2 id="new-staff-heading">"New staff user"</h2>
             <ActionForm action=create attr:novalidate=true>
                 <div aria-live="polite">
-                    {move || form_message(create_error()).map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
+                    {move || form_message(error()).map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
                     {move || matches!(create.value().get(), Some(Ok(()))).then(|| view! { <p class="notice ok">"Staff user created."</p> })}
                 </div>
                 <Field name="username" label="Username" autocomplete="off" required=true error=field("username")/>
                 <Field name="email" label="Email" kind="email" required=true error=field("email")/>
                 <Field name="password" label="Password" kind="password" autocomplete="new-password" required=true error=field("password")/>
+                <div class="field">
+                    <label for="field-role">"Role"</label>
+                    <select id="field-role" name="role">
+                        <option value="staff" selected=true>"Staff: products and orders"</option>
+                        <option value="superuser">"Superuser: also users"</option>
+                    </select>
+                </div>
                 <button type="submit">"Create staff user"</button>
             </ActionForm>
         </section>
@@ -657,8 +754,8 @@ pub async fn save_settings(
     primary_colour: String,
 ) -> Result<(), AppError> {
     use marketplace::settings::{self, SettingsUpdate};
-    let update = SettingsUpdate::parse(&display_name, &tagline, &primary_colour)?;
     let (mut tx, _) = super::ssr::staff().await?;
+    let update = SettingsUpdate::parse(&display_name, &tagline, &primary_colour)?;
     settings::update(&mut tx, &update).await?;
     tx.commit().await?;
     Ok(())
@@ -666,13 +763,16 @@ pub async fn save_settings(
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    view! { <AdminShell store=SettingsForm/> }
+    let save = ServerAction::<SaveSettings>::new();
+    let settings = Resource::new(move || save.version().get(), |_| get_settings());
+    view! { <AdminShell store=move || view! { <SettingsForm save settings/> }/> }
 }
 
 #[component]
-fn SettingsForm() -> impl IntoView {
-    let save = ServerAction::<SaveSettings>::new();
-    let settings = Resource::new(move || save.version().get(), |_| get_settings());
+fn SettingsForm(
+    save: ServerAction<SaveSettings>,
+    settings: Resource<Result<SettingsValues, AppError>>,
+) -> impl IntoView {
     let error = action_error(save);
     let field = move |name: &'static str| Signal::derive(move || field_message(error(), name));
     view! {

@@ -44,7 +44,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
         ),
         other => other,
     })?;
-    crate::ssr::start_user_session(&mut tx, user.id).await?;
+    crate::ssr::start_user_session(&mut tx, &user).await?;
     tx.commit().await?;
     leptos_axum::redirect("/account/orders");
     Ok(())

@@ -89,7 +89,7 @@ pub async fn place_order(
     };
     let owner = crate::ssr::cart_owner(&session);
     let lines = cart::get(&mut tx, owner).await?.requests();
-    let order = orders::place(
+    let placed = orders::place(
         &mut tx,
         &Checkout {
             customer_id: session.user_id,
@@ -102,10 +102,15 @@ pub async fn place_order(
         },
     )
     .await?;
-    cart::clear(&mut tx, owner).await?;
+    // A replay of the same form shows the order it placed; the cart the shopper has
+    // filled since is theirs to keep.
+    if let orders::Placed::New(_) = placed {
+        cart::clear(&mut tx, owner).await?;
+    }
     tx.commit().await?;
+    let order = placed.order();
     leptos_axum::redirect(&format!("/orders/{}", order.order_number));
-    Ok(order.order_number)
+    Ok(order.order_number.clone())
 }
 
 /// `/checkout`.

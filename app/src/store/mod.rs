@@ -223,7 +223,7 @@ pub fn PageError(error: AppError) -> impl IntoView {
         let status = match &error {
             AppError::NotFound(_) | AppError::NoStore => http::StatusCode::NOT_FOUND,
             AppError::Unauthorized => http::StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => http::StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) => http::StatusCode::FORBIDDEN,
             AppError::Internal => http::StatusCode::INTERNAL_SERVER_ERROR,
             _ => http::StatusCode::BAD_REQUEST,
         };

@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use marketplace::security::Policy;
 use marketplace::tenancy::migrate;
 use marketplace::tenancy::resolver::PublicHosts;
 use serde_json::Value;
@@ -27,6 +28,15 @@ pub struct TestApp {
 
 /// A migrated platform over the test's database, with `max_connections` pooled.
 pub async fn app(options: PgConnectOptions, max_connections: u32) -> TestApp {
+    app_with_policy(options, max_connections, Policy::default()).await
+}
+
+/// [`app`] with its own security policy (throttle numbers, session lifetimes).
+pub async fn app_with_policy(
+    options: PgConnectOptions,
+    max_connections: u32,
+    policy: Policy,
+) -> TestApp {
     let pool = marketplace::db::connect_with(options, max_connections)
         .await
         .expect("connect");
@@ -35,8 +45,8 @@ pub async fn app(options: PgConnectOptions, max_connections: u32) -> TestApp {
         .expect("migrate public");
     let addr: SocketAddr = "127.0.0.1:8000".parse().unwrap();
     let options = server::startup::leptos_options(Path::new("target/site"), addr);
-    let state = server::startup::state(pool.clone(), PublicHosts::default(), options);
-    let router = server::startup::router(state.clone(), false);
+    let state = server::startup::state(pool.clone(), PublicHosts::default(), options, policy);
+    let router = server::startup::router(state.clone(), Default::default());
     TestApp {
         pool,
         state,
@@ -46,7 +56,16 @@ pub async fn app(options: PgConnectOptions, max_connections: u32) -> TestApp {
 
 /// [`app`] with the demo data of the seed loaded.
 pub async fn seeded(options: PgConnectOptions, max_connections: u32) -> TestApp {
-    let app = app(options, max_connections).await;
+    seeded_with_policy(options, max_connections, Policy::default()).await
+}
+
+/// [`seeded`] with its own security policy.
+pub async fn seeded_with_policy(
+    options: PgConnectOptions,
+    max_connections: u32,
+    policy: Policy,
+) -> TestApp {
+    let app = app_with_policy(options, max_connections, policy).await;
     marketplace::seed::create_test_data(
         &app.pool,
         &PublicHosts::default(),
