@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::email::Email;
-use crate::password::{self, Password};
+use crate::password::{self, Hashed};
 use crate::security::Policy;
 use crate::tenancy::{SchemaName, TenantTx};
 use crate::throttle::Attempt;
@@ -61,12 +61,13 @@ pub enum Role {
     Superuser,
 }
 
-/// A validated new account.
+/// A validated new account. Its password is hashed before any transaction opens
+/// ([`password::hash`]), so no connection waits on argon2.
 pub struct NewUser {
     pub username: Username,
     pub email: Email,
     pub full_name: String,
-    pub password: Password,
+    pub password: Hashed,
     pub role: Role,
 }
 
@@ -83,7 +84,6 @@ macro_rules! user_sql {
 /// Creates an account. A taken username is a [`Error::Conflict`].
 pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
     let username = new.username.clone();
-    let hash = password::hash_blocking(new.password).await;
     sqlx::query_as(user_sql!(
         "insert into users (username, email, full_name, password_hash, is_staff, is_superuser) \
          values ($1, $2, $3, $4, $5, $6) returning",
@@ -92,7 +92,7 @@ pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
     .bind(new.username.as_str())
     .bind(new.email.as_str())
     .bind(new.full_name.trim())
-    .bind(hash)
+    .bind(new.password.as_str())
     .bind(new.role != Role::Customer)
     .bind(new.role == Role::Superuser)
     .fetch_one(tx.conn())
@@ -310,7 +310,7 @@ pub async fn change_password_by(
     tx: &mut TenantTx,
     actor: &User,
     id: i64,
-    new_password: Password,
+    new_password: &Hashed,
     keep: Option<i64>,
 ) -> Result<()> {
     if id != actor.id && !actor.manages_users() {
@@ -337,12 +337,11 @@ pub async fn set_active(tx: &mut TenantTx, id: i64, active: bool) -> Result<User
     .ok_or_else(|| Error::not_found("user"))
 }
 
-pub async fn set_password(tx: &mut TenantTx, id: i64, new_password: Password) -> Result<()> {
-    let hash = password::hash_blocking(new_password).await;
+pub async fn set_password(tx: &mut TenantTx, id: i64, new_password: &Hashed) -> Result<()> {
     let updated =
         sqlx::query("update users set password_hash = $2, updated_at = now() where id = $1")
             .bind(id)
-            .bind(hash)
+            .bind(new_password.as_str())
             .execute(tx.conn())
             .await?;
     if updated.rows_affected() == 0 {

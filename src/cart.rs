@@ -173,6 +173,18 @@ pub async fn add(tx: &mut TenantTx, owner: Owner, product_id: i64, quantity: i32
     .await?;
     let wanted = current.saturating_add(quantity);
     check_available(tx, product_id, wanted).await?;
+    if current == 0 {
+        let lines: i64 = sqlx::query_scalar("select count(*) from cart_items where cart_id = $1")
+            .bind(cart_id)
+            .fetch_one(tx.conn())
+            .await?;
+        if lines >= crate::orders::MAX_LINES as i64 {
+            return Err(Error::Rejected(format!(
+                "A cart holds at most {} different products.",
+                crate::orders::MAX_LINES
+            )));
+        }
+    }
     upsert(tx, cart_id, product_id, wanted).await
 }
 

@@ -49,7 +49,11 @@ pub async fn search_path(pool: &PgPool) -> Result<String> {
 pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        // While the database is away (a restart), requests fail after this long with
+        // 503 instead of hanging; pooled connections are checked before use, so dead
+        // ones left by a restart are replaced.
+        .acquire_timeout(Duration::from_secs(3))
+        .test_before_acquire(true)
         .connect_with(harden(options))
         .await?;
     Ok(pool)

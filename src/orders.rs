@@ -16,6 +16,16 @@ use crate::{Error, Result};
 
 pub const MAX_QUANTITY: i32 = 99;
 
+/// The most different products one order (and one cart) holds.
+pub const MAX_LINES: usize = 100;
+
+/// The most an order may total: 1,000,000,000,000.00. With prices at most
+/// 9,999,999,999.99 and 99 of a product, a line never exceeds it on its own; the
+/// `orders.total` column (numeric(18,2)) holds it with room to spare.
+pub fn max_total() -> Decimal {
+    Decimal::new(1_000_000_000_000_00, 2)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
@@ -152,7 +162,8 @@ pub async fn count(tx: &mut TenantTx) -> Result<i64> {
 /// Revenue of orders that were not cancelled.
 pub async fn revenue(tx: &mut TenantTx) -> Result<Decimal> {
     Ok(sqlx::query_scalar(
-        "select coalesce(sum(total), 0)::numeric(14,2) from orders where status <> 'cancelled'",
+        // Unbounded numeric: a sum of many orders never overflows.
+        "select coalesce(sum(total), 0) from orders where status <> 'cancelled'",
     )
     .fetch_one(tx.conn())
     .await?)
@@ -201,6 +212,11 @@ pub async fn lines(tx: &mut TenantTx, order_id: i64) -> Result<Vec<OrderLine>> {
 fn normalise(lines: &[LineRequest]) -> Result<Vec<LineRequest>> {
     if lines.is_empty() {
         return Err(Error::Rejected("The cart is empty.".into()));
+    }
+    if lines.len() > MAX_LINES {
+        return Err(Error::Rejected(format!(
+            "An order holds at most {MAX_LINES} different products."
+        )));
     }
     let mut merged: BTreeMap<i64, i32> = BTreeMap::new();
     for line in lines {
@@ -305,7 +321,20 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Placed> {
             None => return Err(unavailable(tx, line).await?),
         }
     }
-    let total: Decimal = priced.iter().map(OrderLine::line_total).sum();
+    let total = priced
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, line| {
+            line.unit_price
+                .checked_mul(Decimal::from(line.quantity))
+                .and_then(|line_total| sum.checked_add(line_total))
+        })
+        .filter(|total| *total <= max_total())
+        .ok_or_else(|| {
+            Error::Rejected(
+                "An order can total at most 1,000,000,000,000.00. Please split it into smaller orders."
+                    .into(),
+            )
+        })?;
     let order: Order = sqlx::query_as(order_sql!(
         "insert into orders (order_number, customer_id, customer_name, email, address, total, idempotency_key, session_id) \
          select s.order_prefix || lpad(nextval('order_number_seq')::text, 3, '0'), $1, $2, $3, $4, $5, $6, $7 \

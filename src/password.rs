@@ -31,8 +31,8 @@ impl Password {
     }
 
     /// Hashes with a fresh random salt. Slow on purpose; call it off the async
-    /// executor's hot path ([`hash_blocking`]).
-    pub fn hash(&self) -> String {
+    /// executor's hot path ([`hash`]).
+    fn hash(&self) -> String {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(self.0.as_bytes(), &salt)
@@ -41,9 +41,37 @@ impl Password {
     }
 }
 
-/// Hashes on tokio's blocking pool so request handlers stay responsive.
-pub async fn hash_blocking(password: Password) -> String {
-    tokio::task::spawn_blocking(move || password.hash())
+/// A password hashed for storage (argon2's PHC string, salt included).
+#[derive(Clone)]
+pub struct Hashed(String);
+
+impl Hashed {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Hashes off the async executor, on tokio's blocking pool, with no more hashes or
+/// verifications running at once than the machine has cores ([`slow_work`]). Call it
+/// before opening a transaction: no database connection waits on a hash.
+pub async fn hash(password: Password) -> Hashed {
+    Hashed(slow_work(move || password.hash()).await)
+}
+
+/// Runs argon2 work on the blocking pool, at most one job per core at a time: a burst
+/// of logins queues here instead of starving everything else of CPU.
+async fn slow_work<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
+    use std::sync::OnceLock;
+    use tokio::sync::Semaphore;
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = permits
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(job)
         .await
         .expect("password hashing task panicked")
 }
@@ -64,7 +92,7 @@ pub fn verify(candidate: &str, stored_hash: &str) -> bool {
 /// always `false`, as it is for an inactive account.
 pub async fn check_login(account: Option<(String, bool)>, candidate: &str) -> bool {
     let candidate = candidate.to_owned();
-    tokio::task::spawn_blocking(move || match account {
+    slow_work(move || match account {
         Some((hash, active)) => verify(&candidate, &hash) && active,
         None => {
             verify(&candidate, decoy_hash());
@@ -72,7 +100,6 @@ pub async fn check_login(account: Option<(String, bool)>, candidate: &str) -> bo
         }
     })
     .await
-    .expect("password verification task panicked")
 }
 
 /// The SHA-256 of a session token: what the database keeps instead of the token.

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 use crate::accounts::Username;
 use crate::email::Email;
-use crate::password::{self, random_token, token_digest, Password};
+use crate::password::{self, random_token, token_digest, Hashed};
 use crate::security::{interval, Policy, SessionRules};
 use crate::tenancy::{registry, Tenant, TenantTx};
 use crate::throttle::Attempt;
@@ -28,16 +28,15 @@ pub async fn create(
     pool: &PgPool,
     username: &Username,
     email: &Email,
-    password: Password,
+    password: &Hashed,
 ) -> Result<PlatformUser> {
-    let hash = password::hash_blocking(password).await;
     sqlx::query_as(
         "insert into public.platform_users (username, email, password_hash) values ($1, $2, $3) \
          returning id, username, email, is_active, last_login, created_at",
     )
     .bind(username.as_str())
     .bind(email.as_str())
-    .bind(hash)
+    .bind(password.as_str())
     .fetch_one(pool)
     .await
     .map_err(Error::on_unique(

@@ -188,7 +188,7 @@ async fn seed_store(
                 username: Username::parse("admin")?,
                 email: Email::parse(&tenant.owner_email)?,
                 full_name: format!("{} admin", tenant.name),
-                password: Password::parse(&password)?,
+                password: password::hash(Password::parse(&password)?).await,
                 role: Role::Superuser,
             },
         )

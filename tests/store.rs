@@ -392,7 +392,7 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(
                     username: Username::parse("ada@example.com").unwrap(),
                     email: Email::parse("ada@example.com").unwrap(),
                     full_name: "Ada".into(),
-                    password: Password::parse(password).unwrap(),
+                    password: marketplace::password::hash(Password::parse(password).unwrap()).await,
                     role: Role::Customer,
                 },
             )

@@ -12,7 +12,7 @@ pub mod page;
 mod trace;
 
 #[cfg(feature = "ssr")]
-pub use trace::{compare, replay, stores, trace};
+pub use trace::{compare, replay, stores, trace, Reader};
 
 use serde::{Deserialize, Serialize};
 

@@ -39,10 +39,9 @@ pub fn field_message(error: Option<AppError>, field: &str) -> Option<String> {
 
 /// The message for the form as a whole: any error that is not about a single field.
 pub fn form_message(error: Option<AppError>) -> Option<String> {
-    match error {
-        Some(AppError::Invalid { .. }) | None => None,
-        Some(other) => Some(other.to_string()),
-    }
+    error
+        .filter(|e| !e.is_about_a_field())
+        .map(|e| e.to_string())
 }
 
 /// A labelled input with its error shown beside it (and tied to it for screen readers).

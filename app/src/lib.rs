@@ -49,6 +49,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     provide_context(StoreActions::new());
     provide_context(AdminActions::new());
     // Runs only in the browser, once the page is interactive: end-to-end tests wait on it.
@@ -86,6 +88,28 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/stores/:schema") view=StoreAdminPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
+    }
+}
+
+/// Sends the page's Content-Security-Policy: scripts only from this origin or inline
+/// with this response's nonce (which Leptos puts on its hydration and data scripts),
+/// WebAssembly allowed to compile, no framing, forms posted only here.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

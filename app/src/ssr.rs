@@ -25,6 +25,9 @@ pub struct AppState {
     pub resolver: Arc<Resolver>,
     /// Login throttling, session lifetimes, the sweeper's pace.
     pub policy: Policy,
+    /// Whether the seed's introspection endpoints (`/schema-info/`, `/request-flow/`,
+    /// `/db-routing/`) and the flow page's replay answer; off in production.
+    pub demo_endpoints: bool,
 }
 
 /// The site a request was resolved to, with how the resolution went.

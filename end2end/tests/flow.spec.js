@@ -1,7 +1,10 @@
 // The request-flow page: the live diagram of this request on techstore, the replay of
-// another host without a reload, and the database routing of two stores side by side.
+// another host without a reload (found, not entered: a store's page reads only that
+// store), and — for platform staff — the database routing of two stores side by side.
 const { test, expect } = require('@playwright/test');
-const { store, hydrated, port } = require('./helpers');
+const { store, publicSite, hydrated, port } = require('./helpers');
+
+const PLATFORM_PASSWORD = process.env.E2E_PLATFORM_PASSWORD || 'e2e-platform-password';
 
 const STAGES = [
   'Request Received',
@@ -53,8 +56,9 @@ test('techstore /flow/ draws this request, replays fashion without a reload', as
   const replay = page.locator('[data-trace="replay"]');
   await expect(replay.locator('[data-fact="schema"]')).toHaveText('fashion');
   await expect(replay.locator('[data-fact="tenant"]')).toHaveText('Fashion Boutique');
-  await expect(replay.locator('[data-fact="search-path"]')).toHaveText('fashion, public');
-  await expect(replay.locator('.flow-stage h3')).toHaveText(STAGES);
+  // Found, but not entered from techstore's page: fashion's rows are not read here.
+  await expect(replay.locator('[data-fact="search-path"]')).toHaveText('never set: no schema was entered');
+  await expect(replay.locator('.flow-stage h3')).toHaveText(STAGES.slice(0, 4));
   // This request's own diagram is still techstore's, and the page never reloaded.
   await expect(current.locator('[data-fact="schema"]')).toHaveText('techstore');
   expect(await page.evaluate(() => window.__noReload)).toBe(true);
@@ -80,7 +84,18 @@ test('replaying an unknown host ends in 404, bad text gets a message', async ({ 
 });
 
 test('database routing shows the same SQL reading each store\'s own rows', async ({ page }) => {
+  // A store's visitors cannot compare stores: that would read another store's data.
   await page.goto(store('techstore', '/flow'));
+  await expect(page.locator('.flow-routing')).toContainText('it is for platform staff');
+  await expect(page.locator('.flow-store')).toHaveCount(0);
+  // Platform staff can, on the platform's own address.
+  await page.goto(publicSite('/admin'));
+  await hydrated(page);
+  await page.getByLabel('Username', { exact: true }).fill('root');
+  await page.getByLabel('Password', { exact: true }).fill(PLATFORM_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByText('Signed in as root')).toBeVisible();
+  await page.goto(publicSite('/flow'));
   const left = page.locator('.flow-store[data-side="left"]');
   const right = page.locator('.flow-store[data-side="right"]');
   await expect(left.locator('[data-fact="search-path"]')).toHaveText('techstore, public');

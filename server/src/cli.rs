@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use marketplace::accounts::{self, NewUser, Role, Username};
 use marketplace::db::{self, DbConfig};
 use marketplace::email::Email;
-use marketplace::password::Password;
+use marketplace::password::{self, Password};
 use marketplace::tenancy::migrate::{self, MigrationSet};
 use marketplace::tenancy::provision::{self, NewTenant};
 use marketplace::tenancy::resolver::PublicHosts;
@@ -21,6 +21,7 @@ use marketplace::tenancy::{registry, SchemaName, TenantTx};
 use marketplace::{platform, seed};
 
 use crate::form_errors::FormErrorKey;
+use crate::limits::LimitRules;
 use crate::startup;
 use crate::tenant_layer::ProxyTrust;
 use marketplace::security::{Policy, SessionRules, SweepRules, ThrottleRules};
@@ -84,10 +85,27 @@ pub enum Command {
         /// proxy that appends it); it keys the login throttle.
         #[arg(long, env = "MARKETPLACE_TRUST_FORWARDED_FOR")]
         trust_forwarded_for: bool,
+        /// Believe `X-Forwarded-Proto: https` (only behind a TLS proxy that sets it):
+        /// cookies are then marked Secure.
+        #[arg(long, env = "MARKETPLACE_TRUST_FORWARDED_PROTO")]
+        trust_forwarded_proto: bool,
+        /// Mark every cookie Secure, whatever the request says.
+        #[arg(long, env = "MARKETPLACE_SECURE_COOKIES")]
+        secure_cookies: bool,
         /// Key that signs form errors shown after a no-JavaScript post (default: random
         /// per process; set the same value on every server behind one address).
         #[arg(long, env = "MARKETPLACE_SECRET_KEY", hide_env_values = true)]
         secret_key: Option<String>,
+        /// Answer 404 at /schema-info/, /request-flow/, /db-routing/ and the request-flow
+        /// page's replay (for production).
+        #[arg(long, env = "MARKETPLACE_NO_DEMO_ENDPOINTS")]
+        no_demo_endpoints: bool,
+        /// Do not enter each store's own database role in its transactions. Only for
+        /// measuring what the role costs (scripts/bench); it weakens isolation.
+        #[arg(long, env = "MARKETPLACE_NO_STORE_ROLES")]
+        no_store_roles: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
         #[command(flatten)]
         security: SecurityArgs,
     },
@@ -136,6 +154,41 @@ pub enum Command {
     },
     /// List the stores.
     ListTenants,
+}
+
+/// Timeouts and concurrency limits of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct LimitArgs {
+    /// Requests served at once, all stores together; more wait for a place.
+    #[arg(
+        long,
+        env = "MARKETPLACE_MAX_CONCURRENT_REQUESTS",
+        default_value_t = 512
+    )]
+    pub max_concurrent_requests: usize,
+    /// Requests served at once for one store: a flooded store queues behind its own limit.
+    #[arg(
+        long,
+        env = "MARKETPLACE_MAX_CONCURRENT_PER_STORE",
+        default_value_t = 64
+    )]
+    pub max_concurrent_per_store: usize,
+    /// How long a request may wait for a place before it is answered 503, in ms.
+    #[arg(long, env = "MARKETPLACE_QUEUE_TIMEOUT_MS", default_value_t = 5000)]
+    pub queue_timeout_ms: u64,
+    /// Longest a request may take before it is answered 503, in seconds.
+    #[arg(long, env = "MARKETPLACE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Longest a client may take to send a request's head, in seconds.
+    #[arg(
+        long,
+        env = "MARKETPLACE_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+    /// Largest request body, in bytes (413 beyond).
+    #[arg(long, env = "MARKETPLACE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    pub body_limit_bytes: usize,
 }
 
 /// The security policy's numbers ([`marketplace::security::Policy`]); every default
@@ -253,7 +306,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             site_root,
             trust_forwarded_host,
             trust_forwarded_for,
+            trust_forwarded_proto,
+            secure_cookies,
             secret_key,
+            no_demo_endpoints,
+            no_store_roles,
+            limits,
             security,
         } => {
             let site_root = startup::find_site_root(site_root.as_deref());
@@ -264,7 +322,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 );
             }
             let options = startup::leptos_options(&site_root, addr);
-            let state = startup::state(pool.clone(), public_hosts, options, security.policy());
+            let mut state = startup::state(pool.clone(), public_hosts, options, security.policy());
+            state.demo_endpoints = !no_demo_endpoints;
+            if no_store_roles {
+                tracing::warn!("store transactions will not enter their stores' roles");
+                marketplace::tenancy::scope::set_store_roles(false);
+            }
             let tenants = registry::list(&pool).await?;
             println!(
                 "marketplace is serving on http://localhost:{}/",
@@ -282,8 +345,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 proxy: ProxyTrust {
                     forwarded_host: trust_forwarded_host,
                     forwarded_for: trust_forwarded_for,
+                    forwarded_proto: trust_forwarded_proto,
                 },
                 form_error_key: FormErrorKey::new(secret_key.as_deref()),
+                force_secure_cookies: secure_cookies,
+                limits: LimitRules {
+                    global: limits.max_concurrent_requests.max(1),
+                    per_store: limits.max_concurrent_per_store.max(1),
+                    queue_timeout: Duration::from_millis(limits.queue_timeout_ms),
+                },
+                request_timeout: Duration::from_secs(limits.request_timeout_secs.max(1)),
+                header_read_timeout: Duration::from_secs(limits.header_read_timeout_secs.max(1)),
+                body_limit: limits.body_limit_bytes,
             };
             startup::serve(state, addr, config).await?;
             Ok(())
@@ -338,10 +411,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         } => {
             let username = Username::parse(&username)?;
             let email = Email::parse(&email)?;
-            let password = Password::parse(&match password {
+            let password = password::hash(Password::parse(&match password {
                 Some(p) => p,
                 None => prompt_password()?,
-            })?;
+            })?)
+            .await;
             match schema {
                 Some(schema) => {
                     let schema = SchemaName::parse(&schema)?;
@@ -365,7 +439,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     );
                 }
                 None => {
-                    let user = platform::create(&pool, &username, &email, password).await?;
+                    let user = platform::create(&pool, &username, &email, &password).await?;
                     println!(
                         "Created platform staff user '{}' (log in at http://localhost:8000/admin)",
                         user.username

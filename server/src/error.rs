@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use app::error::AppError;
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -44,22 +46,15 @@ impl IntoResponse for ApiError {
 }
 
 impl From<marketplace::Error> for ApiError {
+    /// The status is [`AppError::status`], the one mapping every edge uses; the message
+    /// is the core's own words, except for faults, which are logged and shown plainly.
     fn from(err: marketplace::Error) -> Self {
-        use marketplace::Error as E;
-        let status = match &err {
-            E::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            E::Conflict { .. } | E::Rejected(_) => StatusCode::CONFLICT,
-            E::NotFound(_) | E::UnknownTenant(_) => StatusCode::NOT_FOUND,
-            E::Forbidden(_) => StatusCode::FORBIDDEN,
-            E::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            E::Migration(_) | E::Database(_) => {
-                tracing::error!(error = %err, "request failed");
-                return ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on our side. Please try again.",
-                );
-            }
-        };
-        ApiError::new(status, err.to_string())
+        let message = err.to_string();
+        let app = AppError::from(err);
+        let status = app.status();
+        if status.is_server_error() {
+            return ApiError::new(status, app.to_string());
+        }
+        ApiError::new(status, message)
     }
 }

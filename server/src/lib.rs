@@ -10,6 +10,8 @@
 pub mod cli;
 pub mod error;
 pub mod form_errors;
+pub mod limits;
 pub mod routes;
 pub mod startup;
+pub mod status;
 pub mod tenant_layer;

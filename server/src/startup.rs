@@ -4,10 +4,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,6 +20,10 @@ use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use app::ssr::{AppState, RequestSite};
@@ -28,8 +34,9 @@ use marketplace::tenancy::resolver::{PublicHosts, Resolver};
 use marketplace::tenancy::Site;
 
 use crate::form_errors::{self, FormErrorKey};
-use crate::routes;
+use crate::limits::{LimitRules, Limits};
 use crate::tenant_layer::{self, LayerState, ProxyTrust};
+use crate::{routes, status};
 
 /// Where the compiled site (`pkg/` with the wasm, JS and CSS) lives: the given
 /// directory, else `target/site` under the working directory, else the `site` directory
@@ -78,15 +85,26 @@ pub fn state(
         pool,
         resolver,
         policy,
+        demo_endpoints: true,
     }
 }
 
-/// How the server is set up beyond its state: which proxy headers to believe, and the
-/// key that signs form errors.
+/// How the server is set up beyond its state: which proxy headers to believe, the key
+/// that signs form errors, and its limits.
 #[derive(Clone)]
 pub struct ServerConfig {
     pub proxy: ProxyTrust,
     pub form_error_key: FormErrorKey,
+    /// Mark cookies `Secure` on every request (TLS ends at a proxy that does not say so).
+    pub force_secure_cookies: bool,
+    pub limits: LimitRules,
+    /// Longest time a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Longest time a client may take to send a request's head (hyper closes the
+    /// connection after it).
+    pub header_read_timeout: Duration,
+    /// Largest request body, in bytes (413 beyond).
+    pub body_limit: usize,
 }
 
 impl Default for ServerConfig {
@@ -94,9 +112,19 @@ impl Default for ServerConfig {
         ServerConfig {
             proxy: ProxyTrust::default(),
             form_error_key: FormErrorKey::new(None),
+            force_secure_cookies: false,
+            limits: LimitRules::default(),
+            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            body_limit: 1024 * 1024,
         }
     }
 }
+
+/// Content-Security-Policy of responses that are not pages (pages set their own, with
+/// the nonce of their scripts; see `app::App`).
+const DEFAULT_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The whole application: JSON routes, Leptos pages and server functions, static
 /// files, all behind the tenant layer.
@@ -130,12 +158,13 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
 
     Router::new()
         .route("/", get(root))
-        .merge(routes::router())
+        .merge(routes::router(state.demo_endpoints))
         .leptos_routes(&state, pages, {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(fallback)
+        .layer(middleware::from_fn(status::server_fn_errors))
         .layer(middleware::from_fn_with_state(
             config.form_error_key,
             form_errors::guard,
@@ -144,13 +173,43 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
             LayerState {
                 app: state.clone(),
                 proxy: config.proxy,
+                force_secure_cookies: config.force_secure_cookies,
+                limits: Arc::new(Limits::new(config.limits)),
             },
             tenant_layer::resolve,
         ))
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         // A bug that panics in a handler answers 500 instead of dropping the connection.
         .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+            status::REQUEST_ID,
+        )))
         .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(status::REQUEST_ID),
+            MakeRequestUuid,
+        ))
         .with_state(state)
 }
 
@@ -182,18 +241,79 @@ async fn fallback(State(state): State<AppState>, uri: Uri, request: Request<Body
     handler(uri, State(state), request).await
 }
 
-/// Serves until the process is stopped (Ctrl-C or SIGTERM end it gracefully).
+/// Serves until the process is stopped (Ctrl-C or SIGTERM end it gracefully, letting
+/// requests in flight finish for up to 10 seconds).
+///
+/// Connections are served by hyper directly rather than through `axum::serve`, for the
+/// header-read timeout: a client that opens a connection and sends its request head
+/// slowly (or never) is cut off after `config.header_read_timeout`.
 pub async fn serve(state: AppState, addr: SocketAddr, config: ServerConfig) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(listener, state, config, shutdown_signal()).await
+}
+
+/// [`serve`] on a bound listener, until `shutdown` completes (tests use their own).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    config: ServerConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use tower::ServiceExt;
+
     let listener_task = state.resolver.spawn_listener();
     let sweeper_task = spawn_sweeper(state.pool.clone(), state.policy);
+    let header_read_timeout = config.header_read_timeout;
     let app = router(state, config);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let graceful = GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a little, go on.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().oneshot(request)
+            },
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running after 10 s; stopping anyway");
+    }
     listener_task.abort();
     sweeper_task.abort();
     Ok(())

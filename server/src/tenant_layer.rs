@@ -13,10 +13,11 @@
 //!   also `SameSite=Lax` and host-only; this is the second lock on the same door.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN, REFERER};
+use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -25,6 +26,7 @@ use app::ssr::{look_up_host, AppState, HostLookup, RequestSite};
 use marketplace::tenancy::{Site, TenantStatus};
 
 use crate::error::ApiError;
+use crate::limits::Limits;
 
 pub const SCHEMA_HEADER: &str = "x-tenant-schema";
 
@@ -34,6 +36,10 @@ pub const SCHEMA_HEADER: &str = "x-tenant-schema";
 pub struct LayerState {
     pub app: AppState,
     pub proxy: ProxyTrust,
+    /// Mark every cookie `Secure` even when the request did not come over TLS (behind
+    /// a TLS-terminating proxy that does not say so).
+    pub force_secure_cookies: bool,
+    pub limits: Arc<Limits>,
 }
 
 /// Which headers of a reverse proxy in front of the server are believed. Both are off
@@ -44,6 +50,8 @@ pub struct ProxyTrust {
     pub forwarded_host: bool,
     /// The last address of `X-Forwarded-For` is the client's (else the peer address).
     pub forwarded_for: bool,
+    /// `X-Forwarded-Proto: https` means the client's connection is TLS.
+    pub forwarded_proto: bool,
 }
 
 pub async fn resolve(
@@ -52,7 +60,12 @@ pub async fn resolve(
     next: Next,
 ) -> Response {
     let received = Instant::now();
-    let LayerState { app: state, proxy } = layer;
+    let LayerState {
+        app: state,
+        proxy,
+        force_secure_cookies,
+        limits,
+    } = layer;
     let raw_host = request_host(&request, proxy.forwarded_host);
     let Some(raw_host) = raw_host else {
         return ApiError::new(StatusCode::BAD_REQUEST, "The request has no Host header.")
@@ -82,10 +95,19 @@ pub async fn resolve(
             return suspended(&tenant.name, tenant.schema_name.as_str());
         }
     }
-    if !request.method().is_safe() && !same_origin(&request, &raw_host) {
+    let secure = force_secure_cookies || is_tls(&request, proxy.forwarded_proto);
+    if !request.method().is_safe() && !same_origin(&request, &raw_host, secure) {
         return ApiError::new(StatusCode::FORBIDDEN, "Cross-origin request refused.")
             .into_response();
     }
+    let tenant_id = match &site {
+        Site::Store(tenant) => Some(tenant.id),
+        Site::Public => None,
+    };
+    let admission = match limits.admit(tenant_id).await {
+        Ok(admission) => admission,
+        Err(busy) => return busy,
+    };
     marks.admitted = Instant::now();
     let site = RequestSite {
         client: client_address(&request, proxy.forwarded_for),
@@ -99,8 +121,47 @@ pub async fn resolve(
         HeaderValue::from_str(site.schema_label()).expect("schema names are valid header values");
     request.extensions_mut().insert(site);
     let mut response = next.run(request).await;
+    drop(admission);
     response.headers_mut().insert(SCHEMA_HEADER, schema);
+    if secure {
+        mark_cookies_secure(&mut response);
+    }
     response
+}
+
+/// Whether the client's connection is TLS: an `https` request URI (HTTP/2 over TLS),
+/// or a trusted proxy's `X-Forwarded-Proto: https`.
+fn is_tls(request: &Request, trust_forwarded: bool) -> bool {
+    if request.uri().scheme_str() == Some("https") {
+        return true;
+    }
+    trust_forwarded
+        && request
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+}
+
+/// Adds `Secure` to every cookie the response sets.
+fn mark_cookies_secure(response: &mut Response) {
+    let cookies: Vec<HeaderValue> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| {
+            let v = v.to_str().ok()?;
+            if v.to_ascii_lowercase().contains("; secure") {
+                return HeaderValue::from_str(v).ok();
+            }
+            HeaderValue::from_str(&format!("{v}; Secure")).ok()
+        })
+        .collect();
+    response.headers_mut().remove(SET_COOKIE);
+    for cookie in cookies {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
 }
 
 /// The client's address: the TCP peer's, or — behind a trusted proxy — the last entry
@@ -144,26 +205,31 @@ fn request_host(request: &Request, trust_forwarded: bool) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Whether a state-changing request comes from a page of the host it is sent to.
-/// Requests with neither `Origin` nor `Referer` are not from a browser form or script
-/// (browsers send `Origin` with every POST) and carry no ambient credentials to abuse.
-fn same_origin(request: &Request, host: &str) -> bool {
+/// Whether a state-changing request comes from a page of the origin it is sent to:
+/// `Origin` (or, lacking it, `Referer`) must name exactly this scheme, host and port.
+/// A request with neither is refused when it carries cookies (a browser always sends
+/// `Origin` with a POST, so such a request is not from one of our pages, and its cookies
+/// must not be used on its behalf); without cookies it has no ambient authority to
+/// abuse and is let through (API clients, curl).
+fn same_origin(request: &Request, host: &str, secure: bool) -> bool {
     let headers = request.headers();
     let header = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    let source = match (header(ORIGIN), header(REFERER)) {
-        (Some(origin), _) => origin,
-        (None, Some(referer)) => referer,
-        (None, None) => return true,
-    };
-    let authority = source
-        .strip_prefix("http://")
-        .or_else(|| source.strip_prefix("https://"))
-        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(rest));
-    authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
+    let expected = format!("{}://{host}", if secure { "https" } else { "http" });
+    match (header(ORIGIN), header(REFERER)) {
+        (Some(origin), _) => origin.eq_ignore_ascii_case(&expected),
+        (None, Some(referer)) => {
+            let rest = referer.get(expected.len()..).unwrap_or("x");
+            referer
+                .get(..expected.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(&expected))
+                && (rest.is_empty() || rest.starts_with(['/', '?', '#']))
+        }
+        (None, None) => !headers.contains_key(COOKIE),
+    }
 }
 
 fn suspended(name: &str, schema: &str) -> Response {

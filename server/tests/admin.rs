@@ -70,7 +70,7 @@ async fn platform_user(app: &common::TestApp) -> String {
         &app.pool,
         &Username::parse("root").unwrap(),
         &Email::parse("root@platform.example").unwrap(),
-        Password::parse("platform password").unwrap(),
+        &marketplace::password::hash(Password::parse("platform password").unwrap()).await,
     )
     .await
     .unwrap();

@@ -20,19 +20,64 @@ async fn call(
     function: &str,
     form: &[(&str, &str)],
 ) -> common::Reply {
+    call_as(app, host, function, form, None).await
+}
+
+/// [`call`] with a session cookie.
+async fn call_as(
+    app: &common::TestApp,
+    host: &str,
+    function: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> common::Reply {
     let body: String = form
         .iter()
         .map(|(key, value)| format!("{key}={}", encode(value)))
         .collect::<Vec<_>>()
         .join("&");
-    let request = Request::post(format!("/api/flow/{function}"))
+    let mut request = Request::post(format!("/api/flow/{function}"))
         .header(header::HOST, host)
         .header(header::ORIGIN, format!("http://{host}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    app.send(request.body(Body::from(body)).unwrap()).await
+}
+
+const PUBLIC: &str = "localhost:8000";
+
+/// Platform staff, logged in on the public host: their session cookie.
+async fn platform_staff(app: &common::TestApp) -> String {
+    use marketplace::accounts::Username;
+    use marketplace::email::Email;
+    use marketplace::password::{self, Password};
+    marketplace::platform::create(
+        &app.pool,
+        &Username::parse("root").unwrap(),
+        &Email::parse("root@platform.example").unwrap(),
+        &password::hash(Password::parse("platform password").unwrap()).await,
+    )
+    .await
+    .unwrap();
+    let request = Request::post("/api/admin/login")
+        .header(header::HOST, PUBLIC)
+        .header(header::ORIGIN, format!("http://{PUBLIC}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
-        .body(Body::from(body))
+        .body(Body::from("username=root&password=platform+password"))
         .unwrap();
-    app.send(request).await
+    let reply = app.send(request).await;
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with("mkt_platform="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("a platform session: {}", reply.body))
 }
 
 fn encode(value: &str) -> String {
@@ -136,7 +181,10 @@ async fn the_page_measures_every_stage_of_its_request_in_order(
     // The statements that ran: the switch, then the core call behind /data/.
     assert_eq!(
         stage(trace, "schema_switch")["sql"],
-        json!(["begin read only; set local search_path to \"techstore\", public"])
+        json!([
+            "begin read only; set local search_path to \"techstore\", public; \
+             set local role \"mkt_techstore\""
+        ])
     );
     let query = stage(trace, "query");
     assert_eq!(query["sql"], json!([catalog::LIST_SQL, orders::LIST_SQL]));
@@ -150,11 +198,20 @@ async fn the_page_measures_every_stage_of_its_request_in_order(
     assert_eq!(stage(&again["trace"], "lookup")["outcome"], "cache_hit");
     assert_eq!(stage(&again["trace"], "lookup")["sql"], json!([]));
 
-    // The page opens with the stores to choose from and the first two compared.
+    // The page opens with the stores to choose from; on a store's host it compares
+    // none (that would read another store's data)...
     assert_eq!(
         each(&overview["stores"], "host"),
         ["techstore.localhost:8000", "fashion.localhost:8000"]
     );
+    assert_eq!(overview["can_compare"], false);
+    assert_eq!(overview["routing"], Value::Null);
+    // ...for platform staff on the platform's host it compares the first two.
+    let staff = platform_staff(&app).await;
+    let overview = call_as(&app, PUBLIC, "overview", &[], Some(&staff))
+        .await
+        .json();
+    assert_eq!(overview["can_compare"], true);
     assert_eq!(overview["routing"]["left"]["schema"], "techstore");
     assert_eq!(overview["routing"]["right"]["schema"], "fashion");
 }
@@ -302,27 +359,48 @@ async fn replaying_an_unknown_host_ends_in_404(_: PgPoolOptions, options: PgConn
 }
 
 #[sqlx::test(migrations = false)]
-async fn replaying_another_store_reads_that_store_only(
+async fn replaying_another_store_finds_it_and_reads_it_only_for_platform_staff(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
     let app = common::seeded(options, 4).await;
     let request = Request::post("/api/flow/replay")
         .header(header::HOST, TECH)
+        .header(header::ORIGIN, format!("http://{TECH}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, "mkt_session=a-techstore-session")
         .body(Body::from("host=fashion.localhost%3A8000"))
         .unwrap();
     let reply = app.send(request).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    // Answered by the page's own store; the replay touched fashion only on the server.
+    // Answered by the page's own store; the replay found fashion on the server, and
+    // did not enter it: techstore's page reads techstore only.
     assert_eq!(reply.schema(), Some("techstore"));
     assert!(reply.headers.get(header::SET_COOKIE).is_none());
     let trace = reply.json();
-    assert_eq!(kinds(&trace), STORE_PATH);
+    assert_eq!(
+        kinds(&trace),
+        ["received", "middleware", "lookup", "tenant_found"]
+    );
     assert_measured_in_order(&trace);
     assert_eq!(trace["tenant"], "Fashion Boutique");
     assert_eq!(trace["schema"], "fashion");
+    assert_eq!(trace["search_path"], Value::Null);
+    assert!(!reply.body.contains("T-Shirt") && !reply.body.contains("FASH001"));
+
+    // Platform staff follow it all the way.
+    let staff = platform_staff(&app).await;
+    let trace = call_as(
+        &app,
+        PUBLIC,
+        "replay",
+        &[("host", "fashion.localhost:8000")],
+        Some(&staff),
+    )
+    .await
+    .json();
+    assert_eq!(kinds(&trace), STORE_PATH);
+    assert_measured_in_order(&trace);
     assert_eq!(trace["search_path"], "fashion, public");
     assert_eq!(trace["status"], 200);
 
@@ -376,11 +454,26 @@ async fn routing_runs_the_same_sql_in_two_stores_and_reads_disjoint_rows(
     options: PgConnectOptions,
 ) {
     let app = common::seeded(options, 4).await;
-    let reply = call(
+    // Comparing stores reads their rows: refused to a store's visitors (whichever
+    // store) and to anonymous visitors of the platform's host.
+    for host in [TECH, "fashion.localhost:8000", PUBLIC] {
+        let refused = call(
+            &app,
+            host,
+            "routing",
+            &[("left", "techstore"), ("right", "fashion")],
+        )
+        .await;
+        assert_eq!(refused.status, 403, "{host}: {}", refused.body);
+        assert!(!refused.body.contains("Laptop") && !refused.body.contains("T-Shirt"));
+    }
+    let staff = platform_staff(&app).await;
+    let reply = call_as(
         &app,
-        "localhost:8000",
+        PUBLIC,
         "routing",
         &[("left", "techstore"), ("right", "fashion")],
+        Some(&staff),
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -406,11 +499,12 @@ async fn routing_runs_the_same_sql_in_two_stores_and_reads_disjoint_rows(
     assert_eq!(labels(&right["orders"]), ["FASH001"]);
     assert!(left["switch_us"].is_u64() && left["query_us"].is_u64());
 
-    let unknown = call(
+    let unknown = call_as(
         &app,
-        TECH,
+        PUBLIC,
         "routing",
         &[("left", "techstore"), ("right", "nowhere")],
+        Some(&staff),
     )
     .await;
     assert_ne!(unknown.status, 200);
@@ -422,11 +516,12 @@ async fn routing_runs_the_same_sql_in_two_stores_and_reads_disjoint_rows(
         "{}",
         unknown.body
     );
-    let reserved = call(
+    let reserved = call_as(
         &app,
-        TECH,
+        PUBLIC,
         "routing",
         &[("left", "public"), ("right", "fashion")],
+        Some(&staff),
     )
     .await;
     assert_eq!(
@@ -468,12 +563,14 @@ async fn replaying_a_suspended_store_ends_in_503_without_entering_it(
     assert_eq!(trace["tenant"], "Fashion Boutique");
     assert_eq!(trace["schema"], Value::Null);
     assert_eq!(stage(&trace, "tenant_found")["outcome"], "failed");
-    // Nor can the routing panel read it.
-    let routing = call(
+    // Nor can the routing panel read it, even for platform staff.
+    let staff = platform_staff(&app).await;
+    let routing = call_as(
         &app,
-        TECH,
+        PUBLIC,
         "routing",
         &[("left", "techstore"), ("right", "fashion")],
+        Some(&staff),
     )
     .await;
     assert!(

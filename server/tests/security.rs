@@ -134,7 +134,7 @@ async fn racing_wrong_passwords_cannot_get_past_the_throttle(
         &app.pool,
         &Username::parse("root").unwrap(),
         &Email::parse("root@platform.example").unwrap(),
-        Password::parse("platform password").unwrap(),
+        &marketplace::password::hash(Password::parse("platform password").unwrap()).await,
     )
     .await
     .unwrap();
@@ -652,7 +652,7 @@ async fn staff_sessions_idle_out_and_everything_expired_is_swept(
         &app.pool,
         &Username::parse("root").unwrap(),
         &Email::parse("root@platform.example").unwrap(),
-        Password::parse("platform password").unwrap(),
+        &marketplace::password::hash(Password::parse("platform password").unwrap()).await,
     )
     .await
     .unwrap();

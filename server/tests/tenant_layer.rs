@@ -83,7 +83,7 @@ async fn forwarded_host_is_used_when_the_operator_trusts_a_proxy(
     let config = server::startup::ServerConfig {
         proxy: server::tenant_layer::ProxyTrust {
             forwarded_host: true,
-            forwarded_for: false,
+            ..Default::default()
         },
         ..Default::default()
     };

@@ -244,6 +244,10 @@ pub async fn migrate_tenant(
         )));
     }
     let applied = apply(&mut tx, Ledger::Tenant(schema), set).await?;
+    if !applied.is_empty() {
+        // New tables (and stores from before per-store roles) get their grants.
+        super::roles::grant(&mut tx, schema).await?;
+    }
     tx.commit().await?;
     Ok(applied)
 }

@@ -16,6 +16,8 @@
 //!   pooled-connection leaks).
 //! * [`migrate`] — per-schema migrations with their own bookkeeping (`migrate_schemas`).
 //! * [`provision`] — creating and dropping a store, all or nothing (`create_tenant`).
+//! * [`roles`] — each store's own database role, entered by every store transaction:
+//!   PostgreSQL refuses other stores' tables inside it (django-tenants has no such layer).
 //! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
 pub mod explain;
@@ -24,6 +26,7 @@ pub mod names;
 pub mod provision;
 pub mod registry;
 pub mod resolver;
+pub mod roles;
 pub mod scope;
 
 pub use names::{Hostname, SchemaName};

@@ -13,6 +13,7 @@ use super::migrate::{self, MigrationSet};
 use super::names::{Hostname, SchemaName};
 use super::registry::{self, Tenant};
 use super::resolver::PublicHosts;
+use super::roles;
 use super::scope::TenantTx;
 use crate::email::Email;
 use crate::{settings, Error, Result};
@@ -91,6 +92,7 @@ pub async fn create_with(
             _ => Error::Database(err),
         })?;
     migrate::apply_to_new_schema(&mut tx, &new.schema, migrations).await?;
+    roles::grant(&mut tx, &new.schema).await?;
 
     let mut store = TenantTx::adopt(tx, &new.schema).await?;
     settings::init(&mut store, &new.name, &new.schema.order_prefix()).await?;
@@ -121,6 +123,7 @@ pub async fn drop(pool: &PgPool, schema: &SchemaName, confirm: &str) -> Result<(
     }
     let drop = format!("drop schema if exists {} cascade", schema.quoted());
     (&mut *tx).execute(sqlx::raw_sql(&drop)).await?;
+    roles::revoke(&mut tx, schema).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -8,11 +8,16 @@
 //! sqlx rolls the transaction back before the connection is reused, and outside a
 //! transaction pooled connections have a neutral `search_path` ([`crate::db`]).
 //!
-//! `BEGIN` and `SET LOCAL` travel in one simple-protocol message, so entering a store
-//! costs one round trip; the statements that follow are prepared once per connection
+//! Inside the transaction the store's own database role is entered too (`SET LOCAL
+//! ROLE`, [`super::roles`]): PostgreSQL then refuses every other store's tables, whatever
+//! a statement names.
+//!
+//! `BEGIN` and the `SET LOCAL`s travel in one simple-protocol message, so entering a
+//! store costs one round trip; the statements that follow are prepared once per connection
 //! and shared by every store (PostgreSQL re-plans a prepared statement when the
 //! `search_path` it was planned under changes).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::Executor as _;
@@ -120,12 +125,108 @@ impl TenantTx {
     }
 }
 
-/// The statement that enters `schema`: `SET LOCAL search_path`, preceded by `begin` when
-/// both travel in one message.
+/// Whether store transactions enter their store's role (on unless switched off).
+static STORE_ROLES: AtomicBool = AtomicBool::new(true);
+
+/// Switches entering the store's role in every store transaction on or off, for the
+/// whole process. On by default; off only to measure what it costs (`scripts/bench`).
+pub fn set_store_roles(enabled: bool) {
+    STORE_ROLES.store(enabled, Ordering::Relaxed);
+}
+
+/// The statement that enters `schema`: `SET LOCAL search_path` and `SET LOCAL ROLE`,
+/// preceded by `begin` when they travel in one message. A transaction adopted from
+/// provisioning (`begin` is `None`) keeps the owner's rights: it is creating the store.
 fn switch_sql(begin: Option<&str>, schema: &SchemaName) -> String {
     let path = schema.request_search_path();
     match begin {
+        Some(begin) if STORE_ROLES.load(Ordering::Relaxed) => format!(
+            "{begin}; set local search_path to {path}; set local role {}",
+            super::roles::role_of(schema)
+        ),
         Some(begin) => format!("{begin}; set local search_path to {path}"),
         None => format!("set local search_path to {path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The store role under the `search_path`: a statement that names another store's
+    //! table outright, run inside a store's transaction, is refused by PostgreSQL.
+    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+    use super::*;
+    use crate::tenancy::migrate;
+    use crate::tenancy::provision::{self, NewTenant};
+    use crate::tenancy::resolver::PublicHosts;
+
+    async fn store(pool: &PgPool, schema: &str) -> SchemaName {
+        let new = NewTenant::parse(
+            &format!("Store {schema}"),
+            &format!("owner@{schema}.example"),
+            schema,
+            &format!("{schema}.localhost"),
+        )
+        .unwrap();
+        provision::create(pool, &new, &PublicHosts::default())
+            .await
+            .unwrap()
+            .schema_name
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn another_stores_tables_are_refused_inside_a_store_transaction(
+        _: PgPoolOptions,
+        options: PgConnectOptions,
+    ) {
+        let pool = crate::db::connect_with(options, 2).await.unwrap();
+        migrate::migrate_public(&pool).await.unwrap();
+        let tech = store(&pool, "techstore").await;
+        store(&pool, "fashion").await;
+
+        let mut tx = TenantTx::begin(&pool, &tech).await.unwrap();
+        let own: i64 = sqlx::query_scalar("select count(*) from products")
+            .fetch_one(tx.conn())
+            .await
+            .unwrap();
+        assert_eq!(own, 0);
+        let role: String = sqlx::query_scalar("select current_user::text")
+            .fetch_one(tx.conn())
+            .await
+            .unwrap();
+        assert_eq!(role, "mkt_techstore");
+        tx.rollback().await.unwrap();
+
+        // A deliberately wrong query: another store's table named outright.
+        for wrong in [
+            "select count(*) from fashion.products",
+            "select count(*) from public.tenants",
+        ] {
+            let mut tx = TenantTx::begin(&pool, &tech).await.unwrap();
+            let err = sqlx::query_scalar::<_, i64>(wrong)
+                .fetch_one(tx.conn())
+                .await
+                .expect_err(wrong);
+            let code = match &err {
+                sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+                _ => None,
+            };
+            assert_eq!(code.as_deref(), Some("42501"), "{wrong}: {err}");
+        }
+        let mut tx = TenantTx::begin(&pool, &tech).await.unwrap();
+        let err =
+            sqlx::query("insert into fashion.products (name, price, stock) values ('x', 1, 1)")
+                .execute(tx.conn())
+                .await
+                .expect_err("a write into another store");
+        assert!(err.to_string().contains("permission denied"), "{err}");
+        drop(tx);
+
+        // The role ends with the transaction: the pooled connection is itself again.
+        let user: String = sqlx::query_scalar("select current_user::text")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_ne!(user, "mkt_techstore");
     }
 }

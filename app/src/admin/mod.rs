@@ -175,6 +175,13 @@ impl AdminActions {
     }
 }
 
+/// Changes whenever someone logs in or out at this admin: every page's data depends on
+/// it, so that a page loaded before login (its data then refused) loads again after.
+pub fn session_version() -> impl Fn() -> usize + Copy + Send + Sync + 'static {
+    let actions = expect_context::<AdminActions>();
+    move || actions.version()
+}
+
 impl Default for AdminActions {
     fn default() -> Self {
         Self::new()
@@ -318,14 +325,46 @@ fn WrongHost(for_platform: bool) -> impl IntoView {
 /// `/admin`: the store dashboard on a store host, the store list on the public host.
 #[component]
 pub fn AdminHome() -> impl IntoView {
-    // Both are created here, before the shell's Suspense (see [`AdminShell`]); the one
-    // this host does not use answers at once with an error nobody reads.
-    let dashboard = store::dashboard_resource();
-    let stores = platform::stores_resource();
+    // Created here, before the shell's Suspense (see [`AdminShell`]).
+    let home = Resource::new(session_version(), |_| load_admin_home());
     view! {
         <AdminShell
-            store=move || view! { <store::Dashboard data=dashboard/> }
-            platform=move || view! { <platform::StoreList stores/> }
+            store=move || view! { <store::Dashboard home/> }
+            platform=move || view! { <platform::StoreList home/> }
         />
+    }
+}
+
+/// What `/admin` shows: a store's dashboard on its host, the store list on the
+/// platform's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum HomeData {
+    Store(store::DashboardView),
+    Platform(Vec<platform::StoreRow>),
+}
+
+impl HomeData {
+    fn dashboard(self) -> Result<store::DashboardView, AppError> {
+        match self {
+            HomeData::Store(view) => Ok(view),
+            HomeData::Platform(_) => Err(AppError::NoStore),
+        }
+    }
+
+    fn stores(self) -> Result<Vec<platform::StoreRow>, AppError> {
+        match self {
+            HomeData::Platform(rows) => Ok(rows),
+            HomeData::Store(_) => Err(AppError::forbidden()),
+        }
+    }
+}
+
+/// `/admin`'s data, for whichever kind of host asks: one request, never one meant for
+/// the other kind of host.
+#[server(endpoint = "admin/home")]
+pub async fn load_admin_home() -> Result<HomeData, AppError> {
+    match crate::ssr::site().await?.tenant() {
+        Some(_) => Ok(HomeData::Store(store::load_dashboard().await?)),
+        None => Ok(HomeData::Platform(platform::list_stores().await?)),
     }
 }

@@ -41,13 +41,8 @@ pub async fn list_stores() -> Result<Vec<StoreRow>, AppError> {
         .collect())
 }
 
-/// The store list's data; created by the route component ([`super::AdminHome`]).
-pub fn stores_resource() -> Resource<Result<Vec<StoreRow>, AppError>> {
-    Resource::new(|| (), |_| list_stores())
-}
-
 #[component]
-pub fn StoreList(stores: Resource<Result<Vec<StoreRow>, AppError>>) -> impl IntoView {
+pub fn StoreList(home: Resource<Result<super::HomeData, AppError>>) -> impl IntoView {
     view! {
         <Title text="Stores"/>
         <div class="admin-title">
@@ -56,7 +51,7 @@ pub fn StoreList(stores: Resource<Result<Vec<StoreRow>, AppError>>) -> impl Into
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                stores.await.map(|list| {
+                home.await.and_then(super::HomeData::stores).map(|list| {
                     let rows = list.into_iter().map(|s| view! {
                         <tr data-schema=s.schema.clone()>
                             <th scope="row"><a href=format!("/admin/stores/{}", s.schema)>{s.name.clone()}</a></th>
@@ -248,15 +243,17 @@ pub fn StoreAdminPage() -> impl IntoView {
         status: ServerAction::new(),
         delete: ServerAction::new(),
     };
+    let session = super::session_version();
     let store = Resource::new(
         move || {
             (
                 params.read().get("schema").unwrap_or_default(),
                 actions.domain_op.version().get(),
                 actions.status.version().get(),
+                session(),
             )
         },
-        |(schema, _, _)| get_store(schema),
+        |(schema, _, _, _)| get_store(schema),
     );
     view! { <AdminShell platform=move || view! { <StoreAdmin actions store/> }/> }
 }

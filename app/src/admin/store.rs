@@ -42,19 +42,14 @@ pub async fn load_dashboard() -> Result<DashboardView, AppError> {
     Ok(view)
 }
 
-/// The dashboard's data; created by the route component ([`super::AdminHome`]).
-pub fn dashboard_resource() -> Resource<Result<DashboardView, AppError>> {
-    Resource::new(|| (), |_| load_dashboard())
-}
-
 #[component]
-pub fn Dashboard(data: Resource<Result<DashboardView, AppError>>) -> impl IntoView {
+pub fn Dashboard(home: Resource<Result<super::HomeData, AppError>>) -> impl IntoView {
     view! {
         <Title text="Dashboard"/>
         <h1>"Dashboard"</h1>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                data.await.map(|d| {
+                home.await.and_then(super::HomeData::dashboard).map(|d| {
                     let low = if d.low_stock.is_empty() {
                         view! { <p class="empty">"Every product is well stocked."</p> }.into_any()
                     } else {
@@ -163,7 +158,11 @@ pub async fn delete_product(id: i64) -> Result<(), AppError> {
 #[component]
 pub fn ProductsPage() -> impl IntoView {
     let toggle = ServerAction::<SetProductActive>::new();
-    let products = Resource::new(move || toggle.version().get(), |_| list_products());
+    let session = super::session_version();
+    let products = Resource::new(
+        move || (toggle.version().get(), session()),
+        |_| list_products(),
+    );
     view! { <AdminShell store=move || view! { <ProductList toggle products/> }/> }
 }
 
@@ -229,12 +228,16 @@ pub fn ProductEditPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     };
-    let product = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_product(id).await.map(Some),
-            None => Ok(None),
-        }
-    });
+    let session = super::session_version();
+    let product = Resource::new(
+        move || (id(), session()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_product(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <AdminShell store=move || loaded(product, move |product| view! { <ProductForm product/> })/>
     }
@@ -320,7 +323,11 @@ pub async fn list_orders(status: Option<String>) -> Result<Vec<AdminOrderRow>, A
 pub fn OrdersPage() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
-    let orders = Resource::new(status, list_orders);
+    let session = super::session_version();
+    let orders = Resource::new(
+        move || (status(), session()),
+        |(status, _)| list_orders(status),
+    );
     view! { <AdminShell store=move || view! { <OrderList orders/> }/> }
 }
 
@@ -400,14 +407,16 @@ pub async fn set_order_status(number: String, status: String) -> Result<String, 
 pub fn OrderAdminPage() -> impl IntoView {
     let params = use_params_map();
     let change = ServerAction::<SetOrderStatus>::new();
+    let session = super::session_version();
     let order = Resource::new(
         move || {
             (
                 params.read().get("number").unwrap_or_default(),
                 change.version().get(),
+                session(),
             )
         },
-        |(number, _)| get_order(number),
+        |(number, _, _)| get_order(number),
     );
     view! { <AdminShell store=move || view! { <OrderAdmin change order/> }/> }
 }
@@ -518,12 +527,15 @@ pub async fn create_staff(
     use marketplace::accounts::{self, NewUser, Role, Username};
     use marketplace::email::Email;
     use marketplace::password::Password;
-    let (mut tx, me) = super::ssr::staff().await?;
+    let (tx, me) = super::ssr::staff().await?;
     if !me.manages_users() {
         return Err(AppError::Forbidden(
             "Only a store superuser can manage users.".into(),
         ));
     }
+    // No connection is held while the password is hashed; the role is checked again
+    // in the transaction that writes.
+    drop(tx);
     let role = match role.as_deref().unwrap_or("staff") {
         "staff" => Role::Staff,
         "superuser" => Role::Superuser,
@@ -533,9 +545,10 @@ pub async fn create_staff(
         username: Username::parse(&username)?,
         email: Email::parse(&email)?,
         full_name: String::new(),
-        password: Password::parse(&password)?,
+        password: marketplace::password::hash(Password::parse(&password)?).await,
         role,
     };
+    let (mut tx, me) = super::ssr::staff().await?;
     accounts::create_by(&mut tx, &me, new).await?;
     tx.commit().await?;
     Ok(())
@@ -554,15 +567,19 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<(), AppError> {
 #[server(endpoint = "admin/store/users/password")]
 pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
     use marketplace::password::Password;
-    let (mut tx, me) = super::ssr::staff().await?;
+    let (tx, me) = super::ssr::staff().await?;
     if id != me.id && !me.manages_users() {
         return Err(AppError::Forbidden(
             "Only a store superuser can reset another user's password.".into(),
         ));
     }
-    let password = Password::parse(&password)?;
+    // No connection is held while the password is hashed; the rules are checked again
+    // in the transaction that writes.
+    drop(tx);
+    let password = marketplace::password::hash(Password::parse(&password)?).await;
+    let (mut tx, me) = super::ssr::staff().await?;
     let current = crate::ssr::current_session(&mut tx).await?.map(|s| s.id);
-    marketplace::accounts::change_password_by(&mut tx, &me, id, password, current).await?;
+    marketplace::accounts::change_password_by(&mut tx, &me, id, &password, current).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -574,12 +591,14 @@ pub fn UsersPage() -> impl IntoView {
         toggle: ServerAction::new(),
         reset: ServerAction::new(),
     };
+    let session = super::session_version();
     let users = Resource::new(
         move || {
             (
                 actions.create.version().get(),
                 actions.toggle.version().get(),
                 actions.reset.version().get(),
+                session(),
             )
         },
         |_| list_users(),
@@ -764,7 +783,11 @@ pub async fn save_settings(
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
-    let settings = Resource::new(move || save.version().get(), |_| get_settings());
+    let session = super::session_version();
+    let settings = Resource::new(
+        move || (save.version().get(), session()),
+        |_| get_settings(),
+    );
     view! { <AdminShell store=move || view! { <SettingsForm save settings/> }/> }
 }
 

@@ -16,7 +16,19 @@ use crate::error::AppError;
 pub struct FlowOverview {
     pub trace: FlowTrace,
     pub stores: Vec<StoreChoice>,
+    /// Whether the caller may compare stores side by side (platform staff only).
+    pub can_compare: bool,
     pub routing: Option<Routing>,
+}
+
+/// Who is asking, for the flow page's rules on whose data it reads.
+#[cfg(feature = "ssr")]
+async fn reader(site: &crate::ssr::RequestSite) -> super::Reader {
+    match site.tenant() {
+        Some(tenant) => super::Reader::Store(tenant.schema_name.clone()),
+        None if crate::admin::ssr::platform_staff().await.is_ok() => super::Reader::PlatformStaff,
+        None => super::Reader::Anonymous,
+    }
 }
 
 /// This request's path, measured, with the page's choices.
@@ -31,13 +43,18 @@ pub async fn load_flow() -> Result<FlowOverview, AppError> {
     })?;
     let trace = super::trace(&state, &site, uri.path()).await?;
     let stores = super::stores(&state, &site.port_suffix()).await?;
+    let reader = reader(&site).await;
+    let can_compare = reader == super::Reader::PlatformStaff;
     let routing = match stores.as_slice() {
-        [first, second, ..] => Some(super::compare(&state, &first.schema, &second.schema).await?),
+        [first, second, ..] if can_compare => {
+            Some(super::compare(&state, &reader, &first.schema, &second.schema).await?)
+        }
         _ => None,
     };
     Ok(FlowOverview {
         trace,
         stores,
+        can_compare,
         routing,
     })
 }
@@ -47,14 +64,19 @@ pub async fn load_flow() -> Result<FlowOverview, AppError> {
 #[server(endpoint = "flow/replay")]
 pub async fn replay_host(host: String) -> Result<FlowTrace, AppError> {
     let state = crate::ssr::state()?;
-    Ok(super::replay(&state, &host).await?)
+    if !state.demo_endpoints {
+        return Err(AppError::NotFound("page".into()));
+    }
+    let site = crate::ssr::site().await?;
+    Ok(super::replay(&state, &reader(&site).await, &host).await?)
 }
 
 /// The call behind `/data/` in the stores with schemas `left` and `right`.
 #[server(endpoint = "flow/routing")]
 pub async fn compare_stores(left: String, right: String) -> Result<Routing, AppError> {
     let state = crate::ssr::state()?;
-    Ok(super::compare(&state, &left, &right).await?)
+    let site = crate::ssr::site().await?;
+    Ok(super::compare(&state, &reader(&site).await, &left, &right).await?)
 }
 
 /// `/flow`.
@@ -81,6 +103,7 @@ fn Flow(overview: FlowOverview) -> impl IntoView {
     let FlowOverview {
         trace,
         stores,
+        can_compare,
         routing,
     } = overview;
     let where_ = match &trace.tenant {
@@ -104,7 +127,7 @@ fn Flow(overview: FlowOverview) -> impl IntoView {
                 <TraceView trace name="current"/>
             </section>
             <ReplayPanel stores/>
-            <RoutingPanel stores routing/>
+            <RoutingPanel stores can_compare routing/>
             <p class="flow-json">
                 "The same facts as JSON: " <a href="/request-flow/">"/request-flow/"</a> " and "
                 <a href="/db-routing/">"/db-routing/"</a> " (on a store’s host)."
@@ -294,7 +317,11 @@ fn ReplayPanel(stores: StoredValue<Vec<StoreChoice>>) -> impl IntoView {
 }
 
 #[component]
-fn RoutingPanel(stores: StoredValue<Vec<StoreChoice>>, routing: Option<Routing>) -> impl IntoView {
+fn RoutingPanel(
+    stores: StoredValue<Vec<StoreChoice>>,
+    can_compare: bool,
+    routing: Option<Routing>,
+) -> impl IntoView {
     let compare = ServerAction::<CompareStores>::new();
     let (first, second) = routing
         .as_ref()
@@ -322,7 +349,7 @@ fn RoutingPanel(stores: StoredValue<Vec<StoreChoice>>, routing: Option<Routing>)
         })
     };
     let enough = stores.with_value(|all| all.len() >= 2);
-    let controls = enough.then(|| {
+    let controls = (enough && can_compare).then(|| {
         view! {
             <form
                 class="flow-form"
@@ -375,7 +402,14 @@ fn RoutingPanel(stores: StoredValue<Vec<StoreChoice>>, routing: Option<Routing>)
                 "the SQL are identical; the transaction’s search_path decides whose rows come back."
             </p>
             {controls}
-            {(!enough).then(|| view! { <p class="empty">"Create a second store to compare two."</p> })}
+            {(!can_compare).then(|| view! {
+                <p class="empty">
+                    "Comparing stores reads their data, so it is for platform staff: log in at "
+                    <a href="/admin">"the platform admin"</a>
+                    " on the platform's own address, then open /flow there."
+                </p>
+            })}
+            {(can_compare && !enough).then(|| view! { <p class="empty">"Create a second store to compare two."</p> })}
         </section>
     }
 }

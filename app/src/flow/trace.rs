@@ -35,8 +35,29 @@ pub async fn trace(state: &AppState, site: &RequestSite, path: &str) -> Result<F
     run.follow(path, Some(site.site.clone()), &site.marks).await
 }
 
-/// The path a request for `raw_host` would take, run here rather than sent there.
-pub async fn replay(state: &AppState, raw_host: &str) -> Result<FlowTrace> {
+/// Whose data the request-flow page may read for its caller: a store's visitor reads
+/// that store only; platform staff (logged in on the public host) read any store;
+/// anyone else on the public host reads no store's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reader {
+    Store(SchemaName),
+    PlatformStaff,
+    Anonymous,
+}
+
+impl Reader {
+    pub fn may_read(&self, schema: &SchemaName) -> bool {
+        match self {
+            Reader::Store(own) => own == schema,
+            Reader::PlatformStaff => true,
+            Reader::Anonymous => false,
+        }
+    }
+}
+
+/// The path a request for `raw_host` would take, run here rather than sent there. A
+/// store the caller may not read ([`Reader`]) is found but not entered.
+pub async fn replay(state: &AppState, reader: &Reader, raw_host: &str) -> Result<FlowTrace> {
     let received = Instant::now();
     let host = raw_host.trim();
     if host.is_empty() {
@@ -66,7 +87,7 @@ pub async fn replay(state: &AppState, raw_host: &str) -> Result<FlowTrace> {
             ),
         ));
     };
-    let run = Run::new(
+    let mut run = Run::new(
         state,
         host.to_owned(),
         hostname,
@@ -74,6 +95,7 @@ pub async fn replay(state: &AppState, raw_host: &str) -> Result<FlowTrace> {
         true,
         received,
     );
+    run.reader = Some(reader.clone());
     run.follow(REPLAY_PATH, resolution.site, &marks).await
 }
 
@@ -91,16 +113,29 @@ pub async fn stores(state: &AppState, port_suffix: &str) -> Result<Vec<StoreChoi
         .collect())
 }
 
-/// The call behind `/data/` in two stores (given by schema name), side by side.
-pub async fn compare(state: &AppState, left: &str, right: &str) -> Result<Routing> {
+/// The call behind `/data/` in two stores (given by schema name), side by side; each
+/// must be one the caller may read ([`Reader`]).
+pub async fn compare(
+    state: &AppState,
+    reader: &Reader,
+    left: &str,
+    right: &str,
+) -> Result<Routing> {
     Ok(Routing {
-        left: route(&state.pool, left).await?,
-        right: route(&state.pool, right).await?,
+        left: route(&state.pool, reader, left).await?,
+        right: route(&state.pool, reader, right).await?,
     })
 }
 
-async fn route(pool: &PgPool, raw_schema: &str) -> Result<RoutedStore> {
+async fn route(pool: &PgPool, reader: &Reader, raw_schema: &str) -> Result<RoutedStore> {
     let schema = SchemaName::parse(raw_schema.trim())?;
+    if !reader.may_read(&schema) {
+        return Err(Error::Forbidden(
+            "Comparing stores reads their data: it is for platform staff, logged in on the \
+             platform's own address."
+                .into(),
+        ));
+    }
     let tenant = registry::get_by_schema(pool, &schema).await?;
     if tenant.status != TenantStatus::Active {
         return Err(Error::Rejected(format!(
@@ -187,6 +222,8 @@ struct Run<'a> {
     origin: Instant,
     stages: Vec<Stage>,
     last_end: Instant,
+    /// Whose data a replay may read (`None`: the request's own path, always its own).
+    reader: Option<Reader>,
 }
 
 /// What a finished path reports besides its stages.
@@ -216,6 +253,7 @@ impl<'a> Run<'a> {
             origin,
             stages: Vec::new(),
             last_end: origin,
+            reader: None,
         }
     }
 
@@ -310,6 +348,14 @@ impl<'a> Run<'a> {
             Some(Site::Public) => self.public(found).await,
             Some(Site::Store(tenant)) if tenant.status != TenantStatus::Active => {
                 Ok(self.suspended(&tenant, found))
+            }
+            Some(Site::Store(tenant))
+                if self
+                    .reader
+                    .as_ref()
+                    .is_some_and(|r| !r.may_read(&tenant.schema_name)) =>
+            {
+                Ok(self.not_readable(&tenant, found))
             }
             Some(Site::Store(tenant)) => self.store(&tenant, found).await,
         }
@@ -449,6 +495,30 @@ impl<'a> Run<'a> {
             schema: None,
             search_path: None,
             status: 404,
+        })
+    }
+
+    /// A replayed host of a store the caller may not read: found, not entered.
+    fn not_readable(mut self, tenant: &Tenant, found: (Instant, Instant)) -> FlowTrace {
+        let schema = tenant.schema_name.as_str();
+        self.record(
+            StageKind::TenantFound,
+            Outcome::Done,
+            found,
+            format!("Tenant: {}, Schema: {schema}", tenant.name),
+            format!(
+                "{}, schema {schema}. This page reads only the store it is served from, so \
+                 the replay stops before entering it (platform staff may follow any store)",
+                tenant.name
+            ),
+            vec![],
+        );
+        self.finish(Ending {
+            is_public: false,
+            tenant: Some(tenant.name.clone()),
+            schema: Some(schema.to_owned()),
+            search_path: None,
+            status: 200,
         })
     }
 

@@ -24,7 +24,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
     let email = Email::parse(&email)?;
     let username = Username::parse(&email.as_str().to_lowercase())
         .map_err(|_| Error::invalid("email", "That email cannot be used as a login."))?;
-    let password = Password::parse(&password)?;
+    let password = marketplace::password::hash(Password::parse(&password)?).await;
     let mut tx = crate::ssr::write().await?;
     let user = accounts::create(
         &mut tx,

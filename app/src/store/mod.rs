@@ -220,14 +220,7 @@ where
 pub fn PageError(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
-        let status = match &error {
-            AppError::NotFound(_) | AppError::NoStore => http::StatusCode::NOT_FOUND,
-            AppError::Unauthorized => http::StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => http::StatusCode::FORBIDDEN,
-            AppError::Internal => http::StatusCode::INTERNAL_SERVER_ERROR,
-            _ => http::StatusCode::BAD_REQUEST,
-        };
-        crate::ssr::set_status(status);
+        crate::ssr::set_status(error.status());
     }
     let message = match &error {
         AppError::NotFound(what) => format!("Sorry, that {what} does not exist here."),

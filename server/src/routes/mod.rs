@@ -9,9 +9,24 @@ use axum::Router;
 
 use app::ssr::AppState;
 
-/// All JSON routes.
-pub fn router() -> Router<AppState> {
-    Router::new().merge(public::router()).merge(store::router())
+/// All JSON routes. Without `demo_endpoints` the seed's introspection endpoints
+/// (`/schema-info/`, `/request-flow/`, `/db-routing/`) answer 404.
+pub fn router(demo_endpoints: bool) -> Router<AppState> {
+    let mut router = Router::new().merge(store::router());
+    if demo_endpoints {
+        router = router.merge(public::router()).merge(store::demo_router());
+    } else {
+        for path in ["/schema-info", "/request-flow", "/db-routing"] {
+            for path in both(path) {
+                router = router.route(&path, axum::routing::any(not_found));
+            }
+        }
+    }
+    router
+}
+
+async fn not_found() -> crate::error::ApiError {
+    crate::error::ApiError::not_found("Not found.")
 }
 
 /// `/x` and `/x/`, both.

@@ -20,6 +20,12 @@ pub fn router() -> Router<AppState> {
     for path in super::both("/data") {
         router = router.route(&path, get(data));
     }
+    router
+}
+
+/// The introspection endpoints, served only with demo endpoints on.
+pub fn demo_router() -> Router<AppState> {
+    let mut router = Router::new();
     for path in super::both("/request-flow") {
         router = router.route(&path, get(request_flow));
     }
