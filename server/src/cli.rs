@@ -166,13 +166,10 @@ pub struct LimitArgs {
         default_value_t = 512
     )]
     pub max_concurrent_requests: usize,
-    /// Requests served at once for one store: a flooded store queues behind its own limit.
-    #[arg(
-        long,
-        env = "MARKETPLACE_MAX_CONCURRENT_PER_STORE",
-        default_value_t = 64
-    )]
-    pub max_concurrent_per_store: usize,
+    /// Requests served at once for one store: a flooded store queues behind its own
+    /// limit (default: twice the machine's cores).
+    #[arg(long, env = "MARKETPLACE_MAX_CONCURRENT_PER_STORE")]
+    pub max_concurrent_per_store: Option<usize>,
     /// How long a request may wait for a place before it is answered 503, in ms.
     #[arg(long, env = "MARKETPLACE_QUEUE_TIMEOUT_MS", default_value_t = 5000)]
     pub queue_timeout_ms: u64,
@@ -351,7 +348,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 force_secure_cookies: secure_cookies,
                 limits: LimitRules {
                     global: limits.max_concurrent_requests.max(1),
-                    per_store: limits.max_concurrent_per_store.max(1),
+                    per_store: limits
+                        .max_concurrent_per_store
+                        .unwrap_or_else(LimitRules::default_per_store)
+                        .max(1),
                     queue_timeout: Duration::from_millis(limits.queue_timeout_ms),
                 },
                 request_timeout: Duration::from_secs(limits.request_timeout_secs.max(1)),
