@@ -163,15 +163,7 @@ pub async fn login(
     door: Door,
     policy: &Policy,
 ) -> Result<User> {
-    if candidate.chars().count() > password::MAX_LENGTH {
-        return Err(Error::invalid(
-            "password",
-            format!(
-                "Passwords have at most {} characters.",
-                password::MAX_LENGTH
-            ),
-        ));
-    }
+    password::check_candidate(candidate)?;
     let mut tx = TenantTx::begin(pool, schema).await?;
     if let Err(err) = throttle::STORE.admit(tx.conn(), attempt, policy).await {
         tx.rollback().await?;

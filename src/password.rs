@@ -41,6 +41,18 @@ impl Password {
     }
 }
 
+/// Refuses a login's password candidate longer than any password can be, before any
+/// work is spent on it.
+pub fn check_candidate(candidate: &str) -> Result<()> {
+    if candidate.chars().count() > MAX_LENGTH {
+        return Err(Error::invalid(
+            "password",
+            format!("Passwords have at most {MAX_LENGTH} characters."),
+        ));
+    }
+    Ok(())
+}
+
 /// A password hashed for storage (argon2's PHC string, salt included).
 #[derive(Clone)]
 pub struct Hashed(String);

@@ -96,15 +96,7 @@ pub async fn login(
     candidate: &str,
     policy: &Policy,
 ) -> Result<PlatformUser> {
-    if candidate.chars().count() > password::MAX_LENGTH {
-        return Err(Error::invalid(
-            "password",
-            format!(
-                "Passwords have at most {} characters.",
-                password::MAX_LENGTH
-            ),
-        ));
-    }
+    password::check_candidate(candidate)?;
     let mut tx = pool.begin().await?;
     if let Err(err) = throttle::PLATFORM.admit(&mut tx, attempt, policy).await {
         tx.rollback().await?;

@@ -201,6 +201,11 @@ pub const SESSION_COOKIE: &str = "mkt_session";
 /// The value of the request's cookie `name`, if the browser sent one.
 pub async fn cookie(name: &str) -> Option<String> {
     let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+    cookie_in(&headers, name)
+}
+
+/// The value of cookie `name` among `headers`' `Cookie` headers.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(http::header::COOKIE)
         .iter()

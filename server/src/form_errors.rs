@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -65,7 +65,7 @@ pub async fn guard(State(key): State<FormErrorKey>, request: Request, next: Next
     let query = request.uri().query().unwrap_or("");
     if matches!(*request.method(), Method::GET | Method::HEAD) && has_param(query, "__err") {
         let param = |name: &str| param(query, name).unwrap_or_default();
-        let nonce = cookie(&request, NONCE_COOKIE).unwrap_or_default();
+        let nonce = app::ssr::cookie_in(request.headers(), NONCE_COOKIE).unwrap_or_default();
         let genuine = !nonce.is_empty()
             && key.verify(&nonce, &param("__path"), &param("__err"), &param("__sig"));
         if !genuine {
@@ -149,18 +149,6 @@ fn without_error(path: &str, query: &str) -> String {
         .extend_pairs(kept)
         .finish();
     format!("{path}?{query}")
-}
-
-fn cookie(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers()
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -17,35 +17,10 @@ const TECH: &str = "techstore.localhost:8000";
 const PUBLIC: &str = "localhost:8000";
 const ADMIN_PASSWORD: &str = "test-password-1";
 
-fn post(host: &str, function: &str, body: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::post(format!("/api/{function}"))
-        .header(header::HOST, host)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, format!("http://{host}"));
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::from(body.to_owned())).unwrap()
-}
-
-fn cookie_named(reply: &common::Reply, name: &str) -> Option<String> {
-    reply
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-}
+use common::{cookie_named, server_fn_request as post};
 
 async fn staff(app: &common::TestApp, username: &str, password: &str) -> String {
-    let body = format!(
-        "username={username}&password={}",
-        password.replace(' ', "+")
-    );
-    let reply = app.send(post(TECH, "admin/login", &body, None)).await;
-    cookie_named(&reply, "mkt_session").unwrap_or_else(|| panic!("{}", reply.body))
+    app.staff_login(TECH, username, password).await
 }
 
 #[sqlx::test(migrations = false)]

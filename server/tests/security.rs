@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{header, Request};
 use marketplace::accounts::Username;
 use marketplace::email::Email;
@@ -19,10 +16,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 const TECH: &str = "techstore.localhost:8000";
 const PUBLIC: &str = "localhost:8000";
 const ADMIN_PASSWORD: &str = "test-password-1";
-const OWNER: &str = "10.0.0.1";
 const ATTACKER: &str = "10.66.0.1";
 
-/// Calls a server function as the hydrated app does, from client address `client`.
+use common::cookie_named;
+
 async fn call_from(
     app: &common::TestApp,
     client: &str,
@@ -31,18 +28,7 @@ async fn call_from(
     body: &str,
     cookie: Option<&str>,
 ) -> common::Reply {
-    let mut request = Request::post(format!("/api/{function}"))
-        .header(header::HOST, host)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, format!("http://{host}"));
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    let mut request = request.body(Body::from(body.to_owned())).unwrap();
-    let peer: SocketAddr = format!("{client}:40000").parse().unwrap();
-    request.extensions_mut().insert(ConnectInfo(peer));
-    app.send(request).await
+    app.call_from(client, host, function, body, cookie).await
 }
 
 async fn call(
@@ -52,28 +38,11 @@ async fn call(
     body: &str,
     cookie: Option<&str>,
 ) -> common::Reply {
-    call_from(app, OWNER, host, function, body, cookie).await
-}
-
-/// The `name=value` of a cookie the reply sets (not a deletion).
-fn cookie_named(reply: &common::Reply, name: &str) -> Option<String> {
-    reply
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap().to_owned())
+    app.call(host, function, body, cookie).await
 }
 
 async fn staff_login(app: &common::TestApp, username: &str, password: &str) -> String {
-    let body = format!(
-        "username={username}&password={}",
-        password.replace(' ', "+")
-    );
-    let reply = call(app, TECH, "admin/login", &body, None).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    cookie_named(&reply, "mkt_session").expect("a session cookie")
+    app.staff_login(TECH, username, password).await
 }
 
 async fn count(app: &common::TestApp, sql: &str) -> i64 {

@@ -96,6 +96,8 @@ pub async fn create_with(
 
     let mut store = TenantTx::adopt(tx, &new.schema).await?;
     settings::init(&mut store, &new.name, &new.schema.order_prefix()).await?;
+    // The registry's deferred checks run at commit, as the login role, not the store's.
+    store.leave_store_role().await?;
     store.commit().await?;
 
     registry::find_by_schema(pool, &new.schema)

@@ -7,8 +7,13 @@
 //! that names them outright (`select * from fashion.products` in techstore's
 //! transaction is "permission denied"), and the shared registry in `public`.
 //!
+//! The pool's login role keeps no rights on the stores' tables itself: it creates them
+//! (and so owns them, which lets migrations alter them) but revokes its own right to
+//! read and write them, so store data is reachable only through a store's role.
+//!
 //! What it protects against: our own bugs — a query that names the wrong schema, a
-//! schema-qualified statement built from the wrong tenant, a `search_path` mistake.
+//! schema-qualified statement built from the wrong tenant, a `search_path` mistake, a
+//! store query run on a bare pooled connection.
 //! What it does not: SQL written by an attacker. Any SQL running on the pool's login
 //! role can `SET ROLE` back or to another store's role (the login role is a member of
 //! every store role so that it may switch to them); the platform runs no SQL but its
@@ -83,9 +88,16 @@ pub(crate) async fn grant(conn: &mut PgConnection, schema: &SchemaName) -> Resul
     let (tables, sequences) = (list(&["r", "p"]), list(&["S"]));
     let mut grants = Vec::new();
     if !tables.is_empty() {
+        // The login role created these tables and stays their owner (PostgreSQL keeps
+        // its right to change them, which migrations need), but gives up reading and
+        // writing them: only the store's role may. A store query that slips out of its
+        // transaction onto a bare pooled connection is refused (unless the login role
+        // is a superuser, which bypasses every check: do not run the server as one).
         grants.push(format!(
-            "grant select, insert, update, delete on table {} to {role}",
-            tables.join(", ")
+            "grant select, insert, update, delete on table {list} to {role}; \
+             revoke select, insert, update, delete, truncate, references, trigger \
+             on table {list} from current_user",
+            list = tables.join(", ")
         ));
     }
     if !sequences.is_empty() {

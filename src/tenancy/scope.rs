@@ -80,6 +80,14 @@ impl TenantTx {
         &self.schema
     }
 
+    /// Back to the login role for the rest of the transaction (provisioning: the
+    /// registry's deferred constraint checks run at commit, and a store role may not
+    /// read the registry).
+    pub(crate) async fn leave_store_role(&mut self) -> Result<()> {
+        (&mut *self.tx).execute("set local role none").await?;
+        Ok(())
+    }
+
     /// Whether PostgreSQL refuses writes in this transaction.
     pub fn is_read_only(&self) -> bool {
         self.begin == Some("begin read only")
@@ -135,17 +143,21 @@ pub fn set_store_roles(enabled: bool) {
 }
 
 /// The statement that enters `schema`: `SET LOCAL search_path` and `SET LOCAL ROLE`,
-/// preceded by `begin` when they travel in one message. A transaction adopted from
-/// provisioning (`begin` is `None`) keeps the owner's rights: it is creating the store.
+/// preceded by `begin` when they travel in one message (`None`: a transaction adopted
+/// from provisioning, whose grants are already in place).
 fn switch_sql(begin: Option<&str>, schema: &SchemaName) -> String {
     let path = schema.request_search_path();
-    match begin {
-        Some(begin) if STORE_ROLES.load(Ordering::Relaxed) => format!(
-            "{begin}; set local search_path to {path}; set local role {}",
+    let enter = if STORE_ROLES.load(Ordering::Relaxed) {
+        format!(
+            "set local search_path to {path}; set local role {}",
             super::roles::role_of(schema)
-        ),
-        Some(begin) => format!("{begin}; set local search_path to {path}"),
-        None => format!("set local search_path to {path}"),
+        )
+    } else {
+        format!("set local search_path to {path}")
+    };
+    match begin {
+        Some(begin) => format!("{begin}; {enter}"),
+        None => enter,
     }
 }
 
@@ -221,6 +233,31 @@ mod tests {
                 .expect_err("a write into another store");
         assert!(err.to_string().contains("permission denied"), "{err}");
         drop(tx);
+
+        // The pool's login role keeps no rights of its own on the store's tables; the
+        // store's role has them.
+        let rights = |grantee: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "select count(*) from pg_catalog.pg_class c \
+                     cross join lateral aclexplode(c.relacl) a \
+                     where c.relnamespace = 'techstore'::regnamespace and c.relkind = 'r' \
+                     and a.grantee = (select oid from pg_catalog.pg_roles where rolname = \
+                       case when $1 = 'login' then current_user::text else $1 end) \
+                     and a.privilege_type in ('SELECT', 'INSERT', 'UPDATE', 'DELETE')",
+                )
+                .bind(grantee)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(rights("login").await, 0);
+        assert!(
+            rights("mkt_techstore").await >= 4 * 8,
+            "every table but the ledger"
+        );
 
         // The role ends with the transaction: the pooled connection is itself again.
         let user: String = sqlx::query_scalar("select current_user::text")

@@ -132,6 +132,79 @@ impl TestApp {
     }
 }
 
+/// A server function call as the hydrated app makes it (form body, JSON back, the
+/// page's own `Origin`), from a page of `host`.
+pub fn server_fn_request(
+    host: &str,
+    function: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> Request<Body> {
+    let mut request = Request::post(format!("/api/{function}"))
+        .header(header::HOST, host)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::ORIGIN, format!("http://{host}"));
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body.to_owned())).unwrap()
+}
+
+/// The `name=value` of the cookie `name` a reply sets (not a deletion).
+pub fn cookie_named(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+/// The client address of requests that name none (in-process requests have no peer).
+pub const CLIENT: &str = "10.0.0.1";
+
+impl TestApp {
+    /// Calls a server function from client address `client` (as the peer address).
+    pub async fn call_from(
+        &self,
+        client: &str,
+        host: &str,
+        function: &str,
+        body: &str,
+        cookie: Option<&str>,
+    ) -> Reply {
+        let mut request = server_fn_request(host, function, body, cookie);
+        let peer: SocketAddr = format!("{client}:40000").parse().unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
+    /// Calls a server function from [`CLIENT`].
+    pub async fn call(
+        &self,
+        host: &str,
+        function: &str,
+        body: &str,
+        cookie: Option<&str>,
+    ) -> Reply {
+        self.call_from(CLIENT, host, function, body, cookie).await
+    }
+
+    /// Logs in to `host`'s admin; the session cookie.
+    pub async fn staff_login(&self, host: &str, username: &str, password: &str) -> String {
+        let body = format!(
+            "username={username}&password={}",
+            password.replace(' ', "+")
+        );
+        let reply = self.call(host, "admin/login", &body, None).await;
+        cookie_named(&reply, "mkt_session").unwrap_or_else(|| panic!("{}", reply.body))
+    }
+}
+
 /// A `postgres://` URL for the test's database, for running the CLI binary against it.
 pub fn database_url(options: &PgConnectOptions) -> String {
     format!(
