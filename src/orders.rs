@@ -336,9 +336,12 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Placed> {
             )
         })?;
     let order: Order = sqlx::query_as(order_sql!(
+        // At least three digits (TECH001), and every digit past 999: PostgreSQL's lpad
+        // cuts longer strings down, which made order 1710 collide with order 171.
         "insert into orders (order_number, customer_id, customer_name, email, address, total, idempotency_key, session_id) \
-         select s.order_prefix || lpad(nextval('order_number_seq')::text, 3, '0'), $1, $2, $3, $4, $5, $6, $7 \
-         from store_settings s returning",
+         select s.order_prefix || case when q.n < 1000 then lpad(q.n::text, 3, '0') else q.n::text end, \
+         $1, $2, $3, $4, $5, $6, $7 \
+         from store_settings s, (select nextval('order_number_seq') as n) q returning",
         ""
     ))
     .bind(checkout.customer_id)

@@ -511,3 +511,28 @@ async fn accounts_belong_to_one_store_and_carts_follow_their_owner(
         "inactive users' sessions are dead"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn order_numbers_keep_every_digit_past_999(_: PgPoolOptions, options: PgConnectOptions) {
+    let pool = seeded(options, 4).await;
+    sqlx::query("select setval('techstore.order_number_seq', 998)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        let (session, _) = new_session(&pool, &techstore()).await;
+        let mut tx = TenantTx::begin(&pool, &techstore()).await.unwrap();
+        let line = orders::LineRequest {
+            product_id: 2,
+            quantity: 1,
+        };
+        let order = orders::place(&mut tx, &checkout(session, vec![line], None))
+            .await
+            .unwrap()
+            .into_order();
+        tx.commit().await.unwrap();
+        numbers.push(order.order_number);
+    }
+    assert_eq!(numbers, ["TECH999", "TECH1000", "TECH1001"]);
+}
