@@ -25,16 +25,7 @@ async fn call(
     body: &str,
     cookie: Option<&str>,
 ) -> common::Reply {
-    let mut request = Request::post(format!("/api/{function}"))
-        .header(header::HOST, host)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, format!("http://{host}"));
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    app.send(request.body(Body::from(body.to_owned())).unwrap())
-        .await
+    app.call(host, function, body, cookie).await
 }
 
 fn cookie_named(reply: &common::Reply, name: &str) -> Option<String> {

@@ -20,31 +20,6 @@ const ATTACKER: &str = "10.66.0.1";
 
 use common::cookie_named;
 
-async fn call_from(
-    app: &common::TestApp,
-    client: &str,
-    host: &str,
-    function: &str,
-    body: &str,
-    cookie: Option<&str>,
-) -> common::Reply {
-    app.call_from(client, host, function, body, cookie).await
-}
-
-async fn call(
-    app: &common::TestApp,
-    host: &str,
-    function: &str,
-    body: &str,
-    cookie: Option<&str>,
-) -> common::Reply {
-    app.call(host, function, body, cookie).await
-}
-
-async fn staff_login(app: &common::TestApp, username: &str, password: &str) -> String {
-    app.staff_login(TECH, username, password).await
-}
-
 async fn count(app: &common::TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
 }
@@ -83,7 +58,7 @@ async fn racing_wrong_passwords_cannot_get_past_the_throttle(
     let replies = futures::future::join_all(
         bodies
             .iter()
-            .map(|body| call_from(&app, ATTACKER, TECH, "admin/login", body, None)),
+            .map(|body| app.call_from(ATTACKER, TECH, "admin/login", body, None)),
     )
     .await;
     let (wrong, ok, slowed) = tally(&replies);
@@ -114,7 +89,7 @@ async fn racing_wrong_passwords_cannot_get_past_the_throttle(
     let replies = futures::future::join_all(
         bodies
             .iter()
-            .map(|body| call_from(&app, ATTACKER, PUBLIC, "admin/login", body, None)),
+            .map(|body| app.call_from(ATTACKER, PUBLIC, "admin/login", body, None)),
     )
     .await;
     let (wrong, ok, slowed) = tally(&replies);
@@ -134,15 +109,15 @@ async fn a_stranger_slows_only_themself_down(_: PgPoolOptions, options: PgConnec
     // they are slowed down...
     let mut slowed = None;
     for i in 0..7 {
-        let reply = call_from(
-            &app,
-            ATTACKER,
-            TECH,
-            "account/login",
-            &format!("email=admin&password=guess+number+{i}"),
-            None,
-        )
-        .await;
+        let reply = app
+            .call_from(
+                ATTACKER,
+                TECH,
+                "account/login",
+                &format!("email=admin&password=guess+number+{i}"),
+                None,
+            )
+            .await;
         if reply.body.contains("Too many failed logins") {
             slowed = Some(reply);
             break;
@@ -152,15 +127,15 @@ async fn a_stranger_slows_only_themself_down(_: PgPoolOptions, options: PgConnec
     let slowed = slowed.expect("the attacker is slowed down");
     assert!(slowed.body.contains("Try again in"), "{}", slowed.body);
     // ...and even the right password does not help them while they are.
-    let blocked = call_from(
-        &app,
-        ATTACKER,
-        TECH,
-        "admin/login",
-        &format!("username=admin&password={ADMIN_PASSWORD}"),
-        None,
-    )
-    .await;
+    let blocked = app
+        .call_from(
+            ATTACKER,
+            TECH,
+            "admin/login",
+            &format!("username=admin&password={ADMIN_PASSWORD}"),
+            None,
+        )
+        .await;
     assert!(
         blocked.body.contains("Too many failed logins"),
         "{}",
@@ -169,20 +144,20 @@ async fn a_stranger_slows_only_themself_down(_: PgPoolOptions, options: PgConnec
     assert!(cookie_named(&blocked, "mkt_session").is_none());
 
     // The owner, from their own address, logs in as usual.
-    staff_login(&app, "admin", ADMIN_PASSWORD).await;
+    app.staff_login(TECH, "admin", ADMIN_PASSWORD).await;
 
     // Guessing across many accounts from one address is slowed too (8 here).
     let mut slowed_at = None;
     for i in 0..12 {
-        let reply = call_from(
-            &app,
-            "10.77.0.1",
-            TECH,
-            "account/login",
-            &format!("email=user{i}%40example.com&password=some+password"),
-            None,
-        )
-        .await;
+        let reply = app
+            .call_from(
+                "10.77.0.1",
+                TECH,
+                "account/login",
+                &format!("email=user{i}%40example.com&password=some+password"),
+                None,
+            )
+            .await;
         if reply.body.contains("Too many failed logins") {
             slowed_at = Some(i);
             break;
@@ -207,14 +182,9 @@ async fn overlong_login_names_are_refused_before_any_query(
         (TECH, "admin/login", "username"),
         (PUBLIC, "admin/login", "username"),
     ] {
-        let reply = call(
-            &app,
-            host,
-            function,
-            &format!("{field}={long}&password=x"),
-            None,
-        )
-        .await;
+        let reply = app
+            .call(host, function, &format!("{field}={long}&password=x"), None)
+            .await;
         assert!(reply.body.contains("\"Invalid\""), "{}", reply.body);
         assert!(
             reply.body.contains("up to 254 characters"),
@@ -235,15 +205,15 @@ async fn overlong_login_names_are_refused_before_any_query(
 #[sqlx::test(migrations = false)]
 async fn plain_staff_cannot_manage_users(_: PgPoolOptions, options: PgConnectOptions) {
     let app = common::seeded(options, 4).await;
-    let boss = staff_login(&app, "admin", ADMIN_PASSWORD).await;
-    let created = call(
-        &app,
-        TECH,
-        "admin/store/users/create",
-        "username=clerk&email=clerk%40tech.example&password=clerk+password",
-        Some(&boss),
-    )
-    .await;
+    let boss = app.staff_login(TECH, "admin", ADMIN_PASSWORD).await;
+    let created = app
+        .call(
+            TECH,
+            "admin/store/users/create",
+            "username=clerk&email=clerk%40tech.example&password=clerk+password",
+            Some(&boss),
+        )
+        .await;
     assert_eq!(created.status, 200, "{}", created.body);
     let admin_id = count(
         &app,
@@ -255,7 +225,7 @@ async fn plain_staff_cannot_manage_users(_: PgPoolOptions, options: PgConnectOpt
         "select id from techstore.users where username = 'clerk'",
     )
     .await;
-    let clerk = staff_login(&app, "clerk", "clerk password").await;
+    let clerk = app.staff_login(TECH, "clerk", "clerk password").await;
     let users_before = count(&app, "select count(*) from techstore.users").await;
 
     for (function, body) in [
@@ -273,7 +243,7 @@ async fn plain_staff_cannot_manage_users(_: PgPoolOptions, options: PgConnectOpt
             format!("id={admin_id}&password=taken+over+now"),
         ),
     ] {
-        let refused = call(&app, TECH, function, &body, Some(&clerk)).await;
+        let refused = app.call(TECH, function, &body, Some(&clerk)).await;
         assert!(
             refused.body.contains("Forbidden"),
             "{function}: {}",
@@ -290,61 +260,65 @@ async fn plain_staff_cannot_manage_users(_: PgPoolOptions, options: PgConnectOpt
         count(&app, "select count(*) from techstore.users").await,
         users_before
     );
-    staff_login(&app, "admin", ADMIN_PASSWORD).await;
+    app.staff_login(TECH, "admin", ADMIN_PASSWORD).await;
     // The clerk sees only themself on the users page.
-    let page = call(&app, TECH, "admin/store/users", "", Some(&clerk))
+    let page = app
+        .call(TECH, "admin/store/users", "", Some(&clerk))
         .await
         .json();
     assert_eq!(page["manages_users"], false);
     assert_eq!(page["users"].as_array().unwrap().len(), 1);
 
     // A user may change their own password; their other sessions end, this one stays.
-    let other_device = staff_login(&app, "clerk", "clerk password").await;
-    let changed = call(
-        &app,
-        TECH,
-        "admin/store/users/password",
-        &format!("id={clerk_id}&password=new+clerk+password"),
-        Some(&clerk),
-    )
-    .await;
+    let other_device = app.staff_login(TECH, "clerk", "clerk password").await;
+    let changed = app
+        .call(
+            TECH,
+            "admin/store/users/password",
+            &format!("id={clerk_id}&password=new+clerk+password"),
+            Some(&clerk),
+        )
+        .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
     assert_eq!(
-        call(&app, TECH, "admin/store/dashboard", "", Some(&clerk))
+        app.call(TECH, "admin/store/dashboard", "", Some(&clerk))
             .await
             .status,
         200
     );
-    let dead = call(&app, TECH, "admin/store/dashboard", "", Some(&other_device)).await;
+    let dead = app
+        .call(TECH, "admin/store/dashboard", "", Some(&other_device))
+        .await;
     assert!(dead.body.contains("Unauthorized"), "{}", dead.body);
 
     // A superuser's reset ends every session of that user.
-    call(
-        &app,
+    app.call(
         TECH,
         "admin/store/users/password",
         &format!("id={clerk_id}&password=reset+by+boss"),
         Some(&boss),
     )
     .await;
-    let dead = call(&app, TECH, "admin/store/dashboard", "", Some(&clerk)).await;
+    let dead = app
+        .call(TECH, "admin/store/dashboard", "", Some(&clerk))
+        .await;
     assert!(dead.body.contains("Unauthorized"), "{}", dead.body);
 }
 
 #[sqlx::test(migrations = false)]
 async fn the_last_active_superuser_stays(_: PgPoolOptions, options: PgConnectOptions) {
     let app = common::seeded(options, 6).await;
-    let admin = staff_login(&app, "admin", ADMIN_PASSWORD).await;
-    let created = call(
-        &app,
-        TECH,
-        "admin/store/users/create",
-        "username=boss2&email=boss2%40tech.example&password=boss2+password&role=superuser",
-        Some(&admin),
-    )
-    .await;
+    let admin = app.staff_login(TECH, "admin", ADMIN_PASSWORD).await;
+    let created = app
+        .call(
+            TECH,
+            "admin/store/users/create",
+            "username=boss2&email=boss2%40tech.example&password=boss2+password&role=superuser",
+            Some(&admin),
+        )
+        .await;
     assert_eq!(created.status, 200, "{}", created.body);
-    let boss2 = staff_login(&app, "boss2", "boss2 password").await;
+    let boss2 = app.staff_login(TECH, "boss2", "boss2 password").await;
     let admin_id = count(
         &app,
         "select id from techstore.users where username = 'admin'",
@@ -361,20 +335,8 @@ async fn the_last_active_superuser_stays(_: PgPoolOptions, options: PgConnectOpt
         format!("id={admin_id}&active=false"),
     );
     let (a, b) = tokio::join!(
-        call(
-            &app,
-            TECH,
-            "admin/store/users/active",
-            &off_boss2,
-            Some(&admin)
-        ),
-        call(
-            &app,
-            TECH,
-            "admin/store/users/active",
-            &off_admin,
-            Some(&boss2)
-        ),
+        app.call(TECH, "admin/store/users/active", &off_boss2, Some(&admin)),
+        app.call(TECH, "admin/store/users/active", &off_admin, Some(&boss2)),
     );
     let active = count(
         &app,
@@ -407,7 +369,7 @@ async fn anonymous_callers_learn_nothing_about_admin_forms(
         ("admin/store/order/status", "number=TECH001&status=nonsense"),
         ("admin/store/orders", "status=nonsense"),
     ] {
-        let reply = call(&app, TECH, function, body, None).await;
+        let reply = app.call(TECH, function, body, None).await;
         assert!(
             reply.body.contains("Unauthorized"),
             "{function}: {}",
@@ -419,7 +381,9 @@ async fn anonymous_callers_learn_nothing_about_admin_forms(
 
 /// Adds product 2 to the cart of the session `cookie` (starting one when `None`).
 async fn add_to_cart(app: &common::TestApp, cookie: Option<&str>) -> String {
-    let reply = call(app, TECH, "cart/add", "product_id=2&quantity=1", cookie).await;
+    let reply = app
+        .call(TECH, "cart/add", "product_id=2&quantity=1", cookie)
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     cookie
         .map(str::to_owned)
@@ -448,7 +412,7 @@ async fn checkout_replays_belong_to_the_buyer(_: PgPoolOptions, options: PgConne
     let buyer = add_to_cart(&app, None).await;
     let key = "replaykey0123456789abcdef";
     let form = format!("name=Ada&email=ada%40example.com&address=1+Loop+Road&key={key}");
-    let first = call(&app, TECH, "checkout/place", &form, Some(&buyer)).await;
+    let first = app.call(TECH, "checkout/place", &form, Some(&buyer)).await;
     assert_eq!(first.status, 200, "{}", first.body);
     assert!(first.body.contains("TECH002"), "{}", first.body);
     let orders_after_first = count(&app, "select count(*) from techstore.orders").await;
@@ -456,7 +420,7 @@ async fn checkout_replays_belong_to_the_buyer(_: PgPoolOptions, options: PgConne
     // The buyer shops on, then the old form is sent again: same order, cart kept.
     add_to_cart(&app, Some(&buyer)).await;
     assert_eq!(cart_count(&app, &buyer).await, 1);
-    let replay = call(&app, TECH, "checkout/place", &form, Some(&buyer)).await;
+    let replay = app.call(TECH, "checkout/place", &form, Some(&buyer)).await;
     assert!(replay.body.contains("TECH002"), "{}", replay.body);
     assert_eq!(
         cart_count(&app, &buyer).await,
@@ -466,7 +430,7 @@ async fn checkout_replays_belong_to_the_buyer(_: PgPoolOptions, options: PgConne
 
     // Someone else with the same key: refused, told nothing, their cart untouched.
     let other = add_to_cart(&app, None).await;
-    let stolen = call(&app, TECH, "checkout/place", &form, Some(&other)).await;
+    let stolen = app.call(TECH, "checkout/place", &form, Some(&other)).await;
     assert!(stolen.body.contains("already been used"), "{}", stolen.body);
     assert!(!stolen.body.contains("TECH002"), "{}", stolen.body);
     assert_eq!(cart_count(&app, &other).await, 1);
@@ -482,19 +446,19 @@ async fn guest_orders_stay_the_guests(_: PgPoolOptions, options: PgConnectOption
     let guest = add_to_cart(&app, None).await;
     let form =
         "name=Guest&email=guest%40example.com&address=Secret+Street+1&key=guestkey0123456789abcd";
-    let placed = call(&app, TECH, "checkout/place", form, Some(&guest)).await;
+    let placed = app.call(TECH, "checkout/place", form, Some(&guest)).await;
     assert!(placed.body.contains("TECH002"), "{}", placed.body);
     // Someone else logs in (registers) in that browser afterwards.
-    let registered = call(
-        &app,
-        TECH,
-        "account/register",
-        "name=Next&email=next%40example.com&password=next+password",
-        Some(&guest),
-    )
-    .await;
+    let registered = app
+        .call(
+            TECH,
+            "account/register",
+            "name=Next&email=next%40example.com&password=next+password",
+            Some(&guest),
+        )
+        .await;
     let next = cookie_named(&registered, "mkt_session").expect("logged in");
-    let mine = call(&app, TECH, "account/orders", "", Some(&next)).await;
+    let mine = app.call(TECH, "account/orders", "", Some(&next)).await;
     assert_eq!(mine.status, 200, "{}", mine.body);
     assert!(!mine.body.contains("TECH002"), "{}", mine.body);
     assert_eq!(
@@ -571,10 +535,10 @@ async fn staff_sessions_idle_out_and_everything_expired_is_swept(
     options: PgConnectOptions,
 ) {
     let app = common::seeded(options, 4).await;
-    let staff = staff_login(&app, "admin", ADMIN_PASSWORD).await;
+    let staff = app.staff_login(TECH, "admin", ADMIN_PASSWORD).await;
     let shopper = add_to_cart(&app, None).await;
     assert_eq!(
-        call(&app, TECH, "admin/store/dashboard", "", Some(&staff))
+        app.call(TECH, "admin/store/dashboard", "", Some(&staff))
             .await
             .status,
         200
@@ -584,7 +548,9 @@ async fn staff_sessions_idle_out_and_everything_expired_is_swept(
         .execute(&app.pool)
         .await
         .unwrap();
-    let idle = call(&app, TECH, "admin/store/dashboard", "", Some(&staff)).await;
+    let idle = app
+        .call(TECH, "admin/store/dashboard", "", Some(&staff))
+        .await;
     assert!(idle.body.contains("Unauthorized"), "{}", idle.body);
     assert_eq!(
         cart_count(&app, &shopper).await,
@@ -592,7 +558,7 @@ async fn staff_sessions_idle_out_and_everything_expired_is_swept(
         "customers' sessions last longer"
     );
     // Staff sessions end 12 hours after login however busy.
-    let staff = staff_login(&app, "admin", ADMIN_PASSWORD).await;
+    let staff = app.staff_login(TECH, "admin", ADMIN_PASSWORD).await;
     let hours: f64 = sqlx::query_scalar(
         "select extract(epoch from max(s.expires_at - s.created_at))::float8 / 3600 from techstore.sessions s \
          join techstore.users u on u.id = s.user_id where u.is_staff",
@@ -602,15 +568,14 @@ async fn staff_sessions_idle_out_and_everything_expired_is_swept(
     .unwrap();
     assert!((hours - 12.0).abs() < 0.01, "{hours}");
     assert_eq!(
-        call(&app, TECH, "admin/store/dashboard", "", Some(&staff))
+        app.call(TECH, "admin/store/dashboard", "", Some(&staff))
             .await
             .status,
         200
     );
 
     // A failed login, a platform session: then everything expires.
-    call(
-        &app,
+    app.call(
         TECH,
         "admin/login",
         "username=admin&password=wrong+password",
@@ -625,16 +590,14 @@ async fn staff_sessions_idle_out_and_everything_expired_is_swept(
     )
     .await
     .unwrap();
-    call(
-        &app,
+    app.call(
         PUBLIC,
         "admin/login",
         "username=root&password=platform+password",
         None,
     )
     .await;
-    call(
-        &app,
+    app.call(
         PUBLIC,
         "admin/login",
         "username=root&password=wrong+password",
