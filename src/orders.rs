@@ -23,7 +23,7 @@ pub const MAX_LINES: usize = 100;
 /// 9,999,999,999.99 and 99 of a product, a line never exceeds it on its own; the
 /// `orders.total` column (numeric(18,2)) holds it with room to spare.
 pub fn max_total() -> Decimal {
-    Decimal::new(1_000_000_000_000_00, 2)
+    Decimal::new(100_000_000_000_000, 2)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
