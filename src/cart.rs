@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::orders::{LineRequest, MAX_QUANTITY};
+use crate::sessions::Session;
 use crate::tenancy::TenantTx;
 use crate::{Error, Result};
 
@@ -15,6 +16,17 @@ use crate::{Error, Result};
 pub enum Owner {
     Session(i64),
     User(i64),
+}
+
+impl Owner {
+    /// Whose cart a session shops with: the customer's once logged in (so it follows
+    /// them to any device), else the anonymous session's own.
+    pub fn of(session: &Session) -> Owner {
+        match session.user_id {
+            Some(user_id) => Owner::User(user_id),
+            None => Owner::Session(session.id),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]

@@ -3,9 +3,9 @@
 //! * [`tenancy`] — stores (tenants), their domains, schema names, host resolution,
 //!   provisioning, per-schema migrations and the tenant-scoped transaction every store
 //!   query runs on. This is what django-tenants provides to the Django demo.
-//! * [`catalog`], [`orders`], [`accounts`] — one module per resource of a store, each
-//!   owning its SQL and row types. They only accept a [`tenancy::TenantTx`], so a store
-//!   query cannot run outside a store's schema.
+//! * [`catalog`], [`cart`], [`checkout`], [`orders`], [`accounts`] — one module per
+//!   resource of a store, each owning its SQL, row types and rules. They only accept a
+//!   [`tenancy::TenantTx`], so a store query cannot run outside a store's schema.
 //! * [`platform`] — platform staff, stored in the shared `public` schema.
 //! * [`security`], [`throttle`], [`sessions`], [`sweep`] — the security policy: login
 //!   throttling, session lifetimes and the sweeper that removes what has expired.
@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod db;
 pub mod email;
 mod error;

@@ -22,8 +22,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use app::ssr::{look_up_host, AppState, HostLookup, RequestSite};
-use marketplace::tenancy::{Site, TenantStatus};
+use app::ssr::{AppState, RequestSite};
+use marketplace::tenancy::{look_up_host, HostLookup, Site, TenantStatus};
 
 use crate::error::ApiError;
 use crate::limits::Limits;

@@ -11,6 +11,8 @@
 //! * [`registry`] — the `public.tenants` and `public.domains` tables.
 //! * [`resolver`] — host → tenant, cached in memory, invalidated through `LISTEN/NOTIFY`
 //!   (`TenantMainMiddleware` in django-tenants).
+//! * [`lookup`] — the resolver's answer for a `Host` header, with each step timed: what
+//!   the server's tenant layer runs per request and the request-flow page replays.
 //! * [`scope`] — [`TenantTx`], the transaction with a transaction-local `search_path` that
 //!   every store query runs on (`connection.set_tenant` in django-tenants, minus its
 //!   pooled-connection leaks).
@@ -21,6 +23,7 @@
 //! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
 pub mod explain;
+pub mod lookup;
 pub mod migrate;
 pub mod names;
 pub mod provision;
@@ -28,8 +31,11 @@ pub mod registry;
 pub mod resolver;
 pub mod roles;
 pub mod scope;
+#[cfg(test)]
+pub(crate) mod testing;
 
+pub use lookup::{look_up_host, HostLookup, LayerMarks};
 pub use names::{Hostname, SchemaName};
 pub use registry::{Domain, Tenant, TenantStatus};
-pub use resolver::{Resolution, Resolver, Site};
+pub use resolver::{PublicHosts, Resolution, Resolver, ServedHosts, Site};
 pub use scope::TenantTx;

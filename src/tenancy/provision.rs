@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use super::migrate::{self, MigrationSet};
 use super::names::{Hostname, SchemaName};
 use super::registry::{self, Tenant};
-use super::resolver::PublicHosts;
+use super::resolver::ServedHosts;
 use super::roles;
 use super::scope::TenantTx;
 use crate::email::Email;
@@ -49,27 +49,22 @@ impl NewTenant {
     }
 }
 
-/// Creates a store with the project's tenant migrations.
-pub async fn create(pool: &PgPool, new: &NewTenant, public_hosts: &PublicHosts) -> Result<Tenant> {
-    create_with(pool, new, public_hosts, &MigrationSet::tenant()).await
+/// Creates a store with the project's tenant migrations. Given the [`Resolver`]
+/// (a server), its cache forgets the host right away.
+///
+/// [`Resolver`]: super::Resolver
+pub async fn create(pool: &PgPool, new: &NewTenant, hosts: &impl ServedHosts) -> Result<Tenant> {
+    create_with(pool, new, hosts, &MigrationSet::tenant()).await
 }
 
 /// Creates a store with the given migration set (tests use a set that fails midway).
 pub async fn create_with(
     pool: &PgPool,
     new: &NewTenant,
-    public_hosts: &PublicHosts,
+    hosts: &impl ServedHosts,
     migrations: &MigrationSet,
 ) -> Result<Tenant> {
-    if public_hosts.contains(&new.domain) {
-        return Err(Error::invalid(
-            "domain",
-            format!(
-                "'{}' serves the public site and cannot belong to a store.",
-                new.domain
-            ),
-        ));
-    }
+    hosts.public_hosts().ensure_claimable(&new.domain)?;
     let mut tx = pool.begin().await?;
     let tenant_id =
         registry::insert_tenant(&mut tx, &new.name, &new.schema, new.owner_email.as_str()).await?;
@@ -100,6 +95,8 @@ pub async fn create_with(
     store.leave_store_role().await?;
     store.commit().await?;
 
+    hosts.forget();
+
     registry::find_by_schema(pool, &new.schema)
         .await?
         .ok_or_else(|| Error::not_found(format!("store '{}' right after creating it", new.schema)))
@@ -107,7 +104,13 @@ pub async fn create_with(
 
 /// Deletes a store: its schema with all its data, its domains and its registry row.
 /// `confirm` must repeat the schema name, so a slip of the hand cannot drop a store.
-pub async fn drop(pool: &PgPool, schema: &SchemaName, confirm: &str) -> Result<()> {
+/// Its hosts are forgotten by `hosts`' cache, if it has one.
+pub async fn drop(
+    pool: &PgPool,
+    hosts: &impl ServedHosts,
+    schema: &SchemaName,
+    confirm: &str,
+) -> Result<()> {
     if confirm.trim() != schema.as_str() {
         return Err(Error::invalid(
             "confirm",
@@ -127,5 +130,6 @@ pub async fn drop(pool: &PgPool, schema: &SchemaName, confirm: &str) -> Result<(
     (&mut *tx).execute(sqlx::raw_sql(&drop)).await?;
     roles::revoke(&mut tx, schema).await?;
     tx.commit().await?;
+    hosts.forget();
     Ok(())
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
 use super::names::{Hostname, SchemaName};
+use super::resolver::ServedHosts;
 use crate::{Error, Result};
 
 /// A store. Its data lives in the schema `schema_name`.
@@ -232,4 +233,156 @@ pub async fn set_status(pool: &PgPool, tenant_id: i64, status: TenantStatus) -> 
         return Err(Error::not_found("store"));
     }
     Ok(())
+}
+
+/// Suspends or resumes the store with this schema, and has `hosts`' cache forget it so
+/// its hosts answer accordingly at once.
+pub async fn change_status(
+    pool: &PgPool,
+    hosts: &impl ServedHosts,
+    schema: &SchemaName,
+    status: TenantStatus,
+) -> Result<()> {
+    let tenant = get_by_schema(pool, schema).await?;
+    set_status(pool, tenant.id, status).await?;
+    hosts.forget();
+    Ok(())
+}
+
+/// A change to one of a store's domains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainChange {
+    /// Serve the store at one more host.
+    Add,
+    /// Serve the store at one more host and make it the primary one.
+    AddPrimary,
+    /// Make one of the store's hosts its primary one.
+    MakePrimary,
+    /// Stop serving the store at a host that is not its primary one.
+    Remove,
+}
+
+impl DomainChange {
+    /// The change a form names: `add`, `add_primary`, `primary` or `remove`.
+    pub fn parse(op: &str) -> Result<Self> {
+        match op {
+            "add" => Ok(DomainChange::Add),
+            "add_primary" => Ok(DomainChange::AddPrimary),
+            "primary" => Ok(DomainChange::MakePrimary),
+            "remove" => Ok(DomainChange::Remove),
+            other => Err(Error::Rejected(format!(
+                "Unknown domain operation '{other}'."
+            ))),
+        }
+    }
+}
+
+/// Changes one of the domains of the store with this schema, in one transaction: a
+/// public host is never added (the same check as provisioning), the primary domain is
+/// never removed, and `hosts`' cache forgets what it knew once the change is committed.
+pub async fn change_domain(
+    pool: &PgPool,
+    hosts: &impl ServedHosts,
+    schema: &SchemaName,
+    domain: &Hostname,
+    change: DomainChange,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let tenant_id: i64 = sqlx::query_scalar("select id from public.tenants where schema_name = $1")
+        .bind(schema.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("store '{schema}'")))?;
+    match change {
+        DomainChange::Add | DomainChange::AddPrimary => {
+            hosts.public_hosts().ensure_claimable(domain)?;
+            let primary = change == DomainChange::AddPrimary;
+            add_domain(&mut tx, tenant_id, domain, primary).await?;
+        }
+        DomainChange::MakePrimary => set_primary(&mut tx, tenant_id, domain).await?,
+        DomainChange::Remove => remove_domain(&mut tx, tenant_id, domain).await?,
+    }
+    tx.commit().await?;
+    hosts.forget();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Domain and status changes through the resolver: checked like provisioning, and
+    //! seen by this process's very next lookup.
+    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+    use super::*;
+    use crate::tenancy::resolver::{PublicHosts, Resolver, Site};
+    use crate::tenancy::testing::{platform, store};
+
+    fn host(name: &str) -> Hostname {
+        Hostname::parse(name).unwrap()
+    }
+
+    async fn serves(resolver: &Resolver, name: &str) -> Option<Tenant> {
+        match resolver.resolve(&host(name)).await.unwrap().site {
+            Some(Site::Store(tenant)) => Some((*tenant).clone()),
+            _ => None,
+        }
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn domain_changes_are_checked_and_seen_at_once(
+        _: PgPoolOptions,
+        options: PgConnectOptions,
+    ) {
+        let pool = platform(options).await;
+        let schema = store(&pool, "techstore").await;
+        let resolver = Resolver::new(pool.clone(), PublicHosts::default());
+        let change = |domain: &'static str, change| {
+            let (pool, resolver, schema) = (&pool, &resolver, &schema);
+            async move { change_domain(pool, resolver, schema, &host(domain), change).await }
+        };
+
+        assert!(serves(&resolver, "shop.localhost").await.is_none());
+        change("shop.localhost", DomainChange::Add).await.unwrap();
+        assert!(serves(&resolver, "shop.localhost").await.is_some());
+
+        let public = change("localhost", DomainChange::AddPrimary).await;
+        let public = public.unwrap_err();
+        assert_eq!(public.field(), Some("domain"));
+        assert!(
+            public.message().contains("serves the public site"),
+            "{public}"
+        );
+        let primary = change("techstore.localhost", DomainChange::Remove).await;
+        assert!(matches!(primary, Err(Error::Rejected(_))), "{primary:?}");
+
+        change("shop.localhost", DomainChange::MakePrimary)
+            .await
+            .unwrap();
+        change("techstore.localhost", DomainChange::Remove)
+            .await
+            .unwrap();
+        assert!(serves(&resolver, "techstore.localhost").await.is_none());
+        let tenant = serves(&resolver, "shop.localhost").await.unwrap();
+        assert_eq!(tenant.primary_domain, host("shop.localhost"));
+
+        change_status(&pool, &resolver, &schema, TenantStatus::Suspended)
+            .await
+            .unwrap();
+        let tenant = serves(&resolver, "shop.localhost").await.unwrap();
+        assert_eq!(tenant.status, TenantStatus::Suspended);
+
+        let unknown = DomainChange::parse("rename").unwrap_err();
+        assert_eq!(unknown.to_string(), "Unknown domain operation 'rename'.");
+        let missing = SchemaName::parse("nowhere").unwrap();
+        let err = change_domain(
+            &pool,
+            &resolver,
+            &missing,
+            &host("x.localhost"),
+            DomainChange::Add,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    }
 }

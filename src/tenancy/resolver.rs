@@ -68,6 +68,18 @@ impl PublicHosts {
         self.0.contains(host)
     }
 
+    /// Refuses a public host as a store's domain (creating a store, adding a domain):
+    /// the public site must stay reachable whatever the stores do.
+    pub fn ensure_claimable(&self, domain: &Hostname) -> Result<()> {
+        if self.contains(domain) {
+            return Err(Error::invalid(
+                "domain",
+                format!("'{domain}' serves the public site and cannot belong to a store."),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Hostname> {
         self.0.iter()
     }
@@ -76,6 +88,33 @@ impl PublicHosts {
 impl Default for PublicHosts {
     fn default() -> Self {
         PublicHosts::parse("localhost,127.0.0.1").expect("default public hosts are valid")
+    }
+}
+
+/// What a change to the registry has to respect and keep fresh: the public hosts no
+/// store may claim, and — in a serving process — the resolver's cache, forgotten at
+/// once so this server's next request sees the change. The [`Resolver`] is both; bare
+/// [`PublicHosts`] (the CLI, tests) has no cache, and other processes hear of every
+/// change through `NOTIFY` anyway.
+pub trait ServedHosts {
+    fn public_hosts(&self) -> &PublicHosts;
+    /// Called after a change to the registry was committed.
+    fn forget(&self) {}
+}
+
+impl ServedHosts for PublicHosts {
+    fn public_hosts(&self) -> &PublicHosts {
+        self
+    }
+}
+
+impl ServedHosts for Resolver {
+    fn public_hosts(&self) -> &PublicHosts {
+        &self.public_hosts
+    }
+
+    fn forget(&self) {
+        self.invalidate();
     }
 }
 

@@ -168,31 +168,14 @@ mod tests {
     use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
     use super::*;
-    use crate::tenancy::migrate;
-    use crate::tenancy::provision::{self, NewTenant};
-    use crate::tenancy::resolver::PublicHosts;
-
-    async fn store(pool: &PgPool, schema: &str) -> SchemaName {
-        let new = NewTenant::parse(
-            &format!("Store {schema}"),
-            &format!("owner@{schema}.example"),
-            schema,
-            &format!("{schema}.localhost"),
-        )
-        .unwrap();
-        provision::create(pool, &new, &PublicHosts::default())
-            .await
-            .unwrap()
-            .schema_name
-    }
+    use crate::tenancy::testing::{platform, store};
 
     #[sqlx::test(migrations = false)]
     async fn another_stores_tables_are_refused_inside_a_store_transaction(
         _: PgPoolOptions,
         options: PgConnectOptions,
     ) {
-        let pool = crate::db::connect_with(options, 2).await.unwrap();
-        migrate::migrate_public(&pool).await.unwrap();
+        let pool = platform(options).await;
         let tech = store(&pool, "techstore").await;
         store(&pool, "fashion").await;
 

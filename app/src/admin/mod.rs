@@ -88,7 +88,7 @@ pub mod ssr {
 
     /// The platform session's token from its cookie.
     pub async fn platform_token() -> Option<String> {
-        crate::ssr::cookie(PLATFORM_COOKIE).await
+        crate::ssr::cookies::get(PLATFORM_COOKIE).await
     }
 
     /// The public host's site, or Forbidden: platform functions never run on a store.
@@ -113,7 +113,10 @@ pub mod ssr {
     /// Sets or clears (`None`) the platform session cookie.
     pub fn set_platform_cookie(token: Option<&str>) -> Result<(), AppError> {
         let lifetime = crate::ssr::state()?.policy.staff_sessions.absolute;
-        crate::ssr::set_cookie(PLATFORM_COOKIE, token, lifetime.as_secs());
+        match token {
+            Some(token) => crate::ssr::cookies::set(PLATFORM_COOKIE, token, lifetime.as_secs()),
+            None => crate::ssr::cookies::clear(PLATFORM_COOKIE),
+        }
         Ok(())
     }
 }

@@ -2,8 +2,9 @@
 //! (the same validation and all-or-nothing provisioning as `create-tenant`), domains,
 //! suspending and resuming, deleting. Every server function here starts with
 //! [`super::ssr::platform_staff`], which refuses anyone but logged-in platform staff on
-//! the public host. Each change to the registry also clears this server's host cache
-//! at once (other servers hear it through `NOTIFY`).
+//! the public host, then calls the core with this server's resolver: each change to the
+//! registry also clears its host cache at once (other servers hear it through
+//! `NOTIFY`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -87,8 +88,7 @@ pub async fn create_store(
     use marketplace::tenancy::provision::{self, NewTenant};
     let (state, _) = super::ssr::platform_staff().await?;
     let new = NewTenant::parse(&name, &email, &schema, &domain)?;
-    let tenant = provision::create(&state.pool, &new, state.resolver.public_hosts()).await?;
-    state.resolver.invalidate();
+    let tenant = provision::create(&state.pool, &new, &*state.resolver).await?;
     leptos_axum::redirect(&format!("/admin/stores/{}", tenant.schema_name));
     Ok(tenant.schema_name.to_string())
 }
@@ -151,40 +151,18 @@ pub async fn get_store(schema: String) -> Result<StoreDetail, AppError> {
 }
 
 /// Adds a domain, makes one primary or removes one: `op` is `add`, `add_primary`,
-/// `primary` or `remove`.
+/// `primary` or `remove` ([`registry::DomainChange`]).
+///
+/// [`registry::DomainChange`]: marketplace::tenancy::registry::DomainChange
 #[server(endpoint = "admin/platform/store/domain")]
 pub async fn change_domain(schema: String, domain: String, op: String) -> Result<(), AppError> {
-    use marketplace::tenancy::{registry, Hostname, SchemaName};
+    use marketplace::tenancy::registry::{self, DomainChange};
+    use marketplace::tenancy::{Hostname, SchemaName};
     let (state, _) = super::ssr::platform_staff().await?;
-    let tenant = registry::get_by_schema(&state.pool, &SchemaName::parse(&schema)?).await?;
+    let schema = SchemaName::parse(&schema)?;
     let domain = Hostname::parse(&domain)?;
-    if matches!(op.as_str(), "add" | "add_primary")
-        && state.resolver.public_hosts().contains(&domain)
-    {
-        return Err(marketplace::Error::invalid(
-            "domain",
-            format!("'{domain}' serves the public site."),
-        )
-        .into());
-    }
-    let mut tx = state.pool.begin().await.map_err(marketplace::Error::from)?;
-    match op.as_str() {
-        "add" => registry::add_domain(&mut tx, tenant.id, &domain, false)
-            .await
-            .map(|_| ()),
-        "add_primary" => registry::add_domain(&mut tx, tenant.id, &domain, true)
-            .await
-            .map(|_| ()),
-        "primary" => registry::set_primary(&mut tx, tenant.id, &domain).await,
-        "remove" => registry::remove_domain(&mut tx, tenant.id, &domain).await,
-        other => {
-            return Err(AppError::Rejected(format!(
-                "Unknown domain operation '{other}'."
-            )))
-        }
-    }?;
-    tx.commit().await.map_err(marketplace::Error::from)?;
-    state.resolver.invalidate();
+    let change = DomainChange::parse(&op)?;
+    registry::change_domain(&state.pool, &*state.resolver, &schema, &domain, change).await?;
     Ok(())
 }
 
@@ -192,14 +170,13 @@ pub async fn change_domain(schema: String, domain: String, op: String) -> Result
 pub async fn set_store_status(schema: String, suspended: bool) -> Result<(), AppError> {
     use marketplace::tenancy::{registry, SchemaName, TenantStatus};
     let (state, _) = super::ssr::platform_staff().await?;
-    let tenant = registry::get_by_schema(&state.pool, &SchemaName::parse(&schema)?).await?;
     let status = if suspended {
         TenantStatus::Suspended
     } else {
         TenantStatus::Active
     };
-    registry::set_status(&state.pool, tenant.id, status).await?;
-    state.resolver.invalidate();
+    let schema = SchemaName::parse(&schema)?;
+    registry::change_status(&state.pool, &*state.resolver, &schema, status).await?;
     Ok(())
 }
 
@@ -208,8 +185,8 @@ pub async fn set_store_status(schema: String, suspended: bool) -> Result<(), App
 pub async fn delete_store(schema: String, confirm: String) -> Result<(), AppError> {
     use marketplace::tenancy::{provision, SchemaName};
     let (state, _) = super::ssr::platform_staff().await?;
-    provision::drop(&state.pool, &SchemaName::parse(&schema)?, &confirm).await?;
-    state.resolver.invalidate();
+    let schema = SchemaName::parse(&schema)?;
+    provision::drop(&state.pool, &*state.resolver, &schema, &confirm).await?;
     leptos_axum::redirect("/admin");
     Ok(())
 }

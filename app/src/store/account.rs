@@ -12,38 +12,11 @@ use crate::forms::{action_error, field_message, form_message, Field};
 
 #[server(endpoint = "account/register")]
 pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
-    use marketplace::accounts::{self, NewUser, Role, Username};
-    use marketplace::email::Email;
-    use marketplace::password::Password;
-    use marketplace::Error;
+    use marketplace::accounts::{self, NewCustomer};
 
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::invalid("name", "Enter your name (up to 200 characters).").into());
-    }
-    let email = Email::parse(&email)?;
-    let username = Username::parse(&email.as_str().to_lowercase())
-        .map_err(|_| Error::invalid("email", "That email cannot be used as a login."))?;
-    let password = marketplace::password::hash(Password::parse(&password)?).await;
+    let new = NewCustomer::parse(&name, &email, &password)?.hash().await;
     let mut tx = crate::ssr::write().await?;
-    let user = accounts::create(
-        &mut tx,
-        NewUser {
-            username,
-            email,
-            full_name: name,
-            password,
-            role: Role::Customer,
-        },
-    )
-    .await
-    .map_err(|err| match err {
-        Error::Conflict { .. } => Error::invalid(
-            "email",
-            "An account with this email already exists here. Log in instead.",
-        ),
-        other => other,
-    })?;
+    let user = accounts::register(&mut tx, new).await?;
     crate::ssr::start_user_session(&mut tx, &user).await?;
     tx.commit().await?;
     leptos_axum::redirect("/account/orders");

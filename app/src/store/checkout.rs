@@ -59,54 +59,12 @@ pub async fn place_order(
     address: String,
     key: String,
 ) -> Result<String, AppError> {
-    use marketplace::email::Email;
-    use marketplace::orders::{self, Checkout};
-    use marketplace::{cart, Error};
+    use marketplace::checkout::{self, CheckoutInput};
 
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::invalid("name", "Enter your name (up to 200 characters).").into());
-    }
-    let email = Email::parse(&email)?;
-    let address = address.trim().to_owned();
-    if address.is_empty() || address.chars().count() > 1000 {
-        return Err(Error::invalid(
-            "address",
-            "Enter the delivery address (up to 1000 characters).",
-        )
-        .into());
-    }
-    let key_ok = (16..=100).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric());
-    if !key_ok {
-        return Err(AppError::Rejected(
-            "This form has expired; please reload the page.".into(),
-        ));
-    }
-
+    let input = CheckoutInput::parse(&name, &email, &address, &key)?;
     let mut tx = crate::ssr::write().await?;
-    let Some(session) = crate::ssr::current_session(&mut tx).await? else {
-        return Err(AppError::Rejected("Your cart is empty.".into()));
-    };
-    let owner = crate::ssr::cart_owner(&session);
-    let lines = cart::get(&mut tx, owner).await?.requests();
-    let placed = orders::place(
-        &mut tx,
-        &Checkout {
-            customer_id: session.user_id,
-            customer_name: name,
-            email: email.to_string(),
-            address,
-            lines,
-            idempotency_key: Some(key),
-            session_id: Some(session.id),
-        },
-    )
-    .await?;
-    // A replay of the same form shows the order it placed; the cart the shopper has
-    // filled since is theirs to keep.
-    if let orders::Placed::New(_) = placed {
-        cart::clear(&mut tx, owner).await?;
-    }
+    let session = crate::ssr::current_session(&mut tx).await?;
+    let placed = checkout::place(&mut tx, session.as_ref(), input).await?;
     tx.commit().await?;
     let order = placed.order();
     leptos_axum::redirect(&format!("/orders/{}", order.order_number));

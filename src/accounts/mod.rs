@@ -1,18 +1,19 @@
 //! A store's own user accounts: its staff (who may use the store admin) and its
 //! customers. Accounts belong to one store's schema; the same email may hold separate
 //! accounts in two stores, and nothing in one store knows of the other's.
+//!
+//! * this module — the account rows and their management by the store's superusers;
+//! * [`login`](self::login()) and [`start_session`] (`login.rs`) — logging in, and what
+//!   a login carries over from the visitor's anonymous visit;
+//! * [`NewCustomer`] and [`register`] (`register.rs`) — the storefront's sign-up form.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use sqlx::PgPool;
-
 use crate::email::Email;
-use crate::password::{self, Hashed};
-use crate::security::Policy;
-use crate::tenancy::{SchemaName, TenantTx};
-use crate::throttle::Attempt;
-use crate::{throttle, Error, Result};
+use crate::password::Hashed;
+use crate::tenancy::TenantTx;
+use crate::{Error, Result};
 
 /// A login name: 1–150 of letters, digits and `_ . @ + -` (Django's rule).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,7 +63,7 @@ pub enum Role {
 }
 
 /// A validated new account. Its password is hashed before any transaction opens
-/// ([`password::hash`]), so no connection waits on argon2.
+/// ([`crate::password::hash`]), so no connection waits on argon2.
 pub struct NewUser {
     pub username: Username,
     pub email: Email,
@@ -80,6 +81,13 @@ macro_rules! user_sql {
         )
     };
 }
+
+// Declared after `user_sql!`, which they use.
+mod login;
+mod register;
+
+pub use login::{authenticate, login, start_session, Door};
+pub use register::{register, FullName, NewCustomer};
 
 /// Creates an account. A taken username is a [`Error::Conflict`].
 pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
@@ -139,108 +147,6 @@ pub async fn find_by_username(tx: &mut TenantTx, username: &str) -> Result<Optio
             .fetch_optional(tx.conn())
             .await?,
     )
-}
-
-/// Who may log in through a given door.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Door {
-    /// The storefront: any active account.
-    Storefront,
-    /// The store admin: active staff only.
-    Admin,
-}
-
-/// Logs in through `door` with throttling ([`throttle`]): the attempt is counted first,
-/// in its own short transaction, and refused outright while its account at this client
-/// address (or the client address itself) is being slowed down; the password is then
-/// checked with no database connection held, and a success takes the attempt back.
-/// Every refusal reads the same, whatever its reason, except the slow-down.
-pub async fn login(
-    pool: &PgPool,
-    schema: &SchemaName,
-    attempt: &Attempt,
-    candidate: &str,
-    door: Door,
-    policy: &Policy,
-) -> Result<User> {
-    password::check_candidate(candidate)?;
-    let mut tx = TenantTx::begin(pool, schema).await?;
-    if let Err(err) = throttle::STORE.admit(tx.conn(), attempt, policy).await {
-        tx.rollback().await?;
-        return Err(err);
-    }
-    tx.commit().await?;
-
-    let mut tx = TenantTx::begin_read_only(pool, schema).await?;
-    let account: Option<(i64, String, bool, bool)> = sqlx::query_as(
-        "select id, password_hash, is_active, is_staff from users where username = $1",
-    )
-    .bind(attempt.login())
-    .fetch_optional(tx.conn())
-    .await?;
-    tx.commit().await?;
-
-    let (id, may_enter) = match account {
-        Some((id, hash, active, is_staff)) => (
-            Some(id),
-            password::check_login(Some((hash, active)), candidate).await
-                && (door == Door::Storefront || is_staff),
-        ),
-        None => (None, password::check_login(None, candidate).await),
-    };
-    match id.filter(|_| may_enter) {
-        Some(id) => {
-            let mut tx = TenantTx::begin(pool, schema).await?;
-            throttle::STORE
-                .succeeded(tx.conn(), attempt, policy)
-                .await?;
-            let user = sqlx::query_as(user_sql!(
-                "update users set last_login = now() where id = $1 and is_active returning",
-                ""
-            ))
-            .bind(id)
-            .fetch_optional(tx.conn())
-            .await?;
-            tx.commit().await?;
-            user.ok_or_else(|| refused(door))
-        }
-        None => Err(refused(door)),
-    }
-}
-
-fn refused(door: Door) -> Error {
-    Error::Rejected(match door {
-        Door::Storefront => "The email or password is incorrect.".into(),
-        Door::Admin => "The username or password is incorrect, or the account is not staff.".into(),
-    })
-}
-
-/// Checks a username and password. `None` for an unknown user, a wrong password or an
-/// inactive account alike; the time taken does not tell which.
-pub async fn authenticate(
-    tx: &mut TenantTx,
-    username: &str,
-    candidate: &str,
-) -> Result<Option<User>> {
-    let row: Option<(i64, String, bool)> =
-        sqlx::query_as("select id, password_hash, is_active from users where username = $1")
-            .bind(username.trim())
-            .fetch_optional(tx.conn())
-            .await?;
-    let Some((id, hash, active)) = row else {
-        password::check_login(None, candidate).await;
-        return Ok(None);
-    };
-    if !password::check_login(Some((hash, active)), candidate).await {
-        return Ok(None);
-    }
-    Ok(sqlx::query_as(user_sql!(
-        "update users set last_login = now() where id = $1 returning",
-        ""
-    ))
-    .bind(id)
-    .fetch_optional(tx.conn())
-    .await?)
 }
 
 impl User {
