@@ -3,7 +3,7 @@
 //! accounts in two stores, and nothing in one store knows of the other's.
 //!
 //! * this module — the account rows and their management by the store's superusers;
-//! * [`login`](self::login()) and [`start_session`] (`login.rs`) — logging in, and what
+//! * [`login()`] and [`start_session`] (`login.rs`) — logging in, and what
 //!   a login carries over from the visitor's anonymous visit;
 //! * [`NewCustomer`] and [`register`] (`register.rs`) — the storefront's sign-up form.
 
