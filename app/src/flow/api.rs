@@ -1,5 +1,5 @@
 //! The flow page's server functions (`/api/flow/…`): thin adapters that find out who
-//! is asking, call the measuring code ([`super::measure`]) and hand its serialisable
+//! is asking, call the measuring code (`flow/measure/`) and hand its serialisable
 //! results to the page. A replay and a comparison run here, on the server, so no
 //! request ever goes to another store's host with this browser's cookies.
 

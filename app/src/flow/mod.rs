@@ -8,8 +8,8 @@
 //! the store's transaction, the core call behind `/data/`, the commit.
 //!
 //! The module is split by job. This file holds the serialisable types that cross from
-//! the server to the browser. [`measure`] (server only) produces them; [`api`] is the
-//! page's server functions, the thin adapters between the two; [`page`] and [`view`]
+//! the server to the browser. `measure/` (server only) produces them; [`api`] is the
+//! page's server functions, the thin adapters between the two; [`page`] and `view/`
 //! draw them.
 
 pub mod api;

@@ -2,7 +2,7 @@
 //! drawn as a diagram with its measured stages, a replay of that path for any other
 //! host, and the database routing of the `/data/` call in two stores side by side.
 //! The facts come from the page's server functions ([`super::api`]), like the
-//! `/request-flow/` JSON's; the panels are drawn by [`super::view`].
+//! `/request-flow/` JSON's; the panels are drawn in `flow/view/`.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
