@@ -6,13 +6,20 @@
 //! Durations are real: the tenant layer marks the moments it passes
 //! ([`crate::ssr::LayerMarks`]), and the rest is timed around the real calls — entering
 //! the store's transaction, the core call behind `/data/`, the commit.
+//!
+//! The module is split by job. This file holds the serialisable types that cross from
+//! the server to the browser. `measure/` (server only) produces them; [`api`] is the
+//! page's server functions, the thin adapters between the two; [`page`] and `view/`
+//! draw them.
 
+pub mod api;
+#[cfg(feature = "ssr")]
+mod measure;
 pub mod page;
-#[cfg(feature = "ssr")]
-mod trace;
+mod view;
 
 #[cfg(feature = "ssr")]
-pub use trace::{compare, replay, stores, trace, Reader};
+pub use measure::{compare, replay, stores, trace, Reader};
 
 use serde::{Deserialize, Serialize};
 
@@ -43,19 +50,25 @@ pub enum StageKind {
 }
 
 impl StageKind {
+    /// The seed's name for the stage (the JSON `action`) and its stable name for markup
+    /// and tests, in one table so a new stage cannot get one without the other.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            StageKind::Received => ("Request Received", "received"),
+            StageKind::Middleware => ("TenantMainMiddleware Processing", "middleware"),
+            StageKind::Lookup => ("Domain Lookup", "lookup"),
+            StageKind::TenantFound => ("Tenant Found", "tenant_found"),
+            StageKind::PublicHost => ("Public Host", "public_host"),
+            StageKind::NoStore => ("No Store", "no_store"),
+            StageKind::SchemaSwitch => ("Schema Switch", "schema_switch"),
+            StageKind::Query => ("Query", "query"),
+            StageKind::Response => ("Response", "response"),
+        }
+    }
+
     /// The seed's name for the stage (the JSON `action`).
     pub fn action(self) -> &'static str {
-        match self {
-            StageKind::Received => "Request Received",
-            StageKind::Middleware => "TenantMainMiddleware Processing",
-            StageKind::Lookup => "Domain Lookup",
-            StageKind::TenantFound => "Tenant Found",
-            StageKind::PublicHost => "Public Host",
-            StageKind::NoStore => "No Store",
-            StageKind::SchemaSwitch => "Schema Switch",
-            StageKind::Query => "Query",
-            StageKind::Response => "Response",
-        }
+        self.names().0
     }
 
     /// The page's name for the stage.
@@ -76,17 +89,7 @@ impl StageKind {
 
     /// A stable name for markup and tests.
     pub fn slug(self) -> &'static str {
-        match self {
-            StageKind::Received => "received",
-            StageKind::Middleware => "middleware",
-            StageKind::Lookup => "lookup",
-            StageKind::TenantFound => "tenant_found",
-            StageKind::PublicHost => "public_host",
-            StageKind::NoStore => "no_store",
-            StageKind::SchemaSwitch => "schema_switch",
-            StageKind::Query => "query",
-            StageKind::Response => "response",
-        }
+        self.names().1
     }
 }
 
@@ -104,6 +107,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// A stable name for markup and tests.
     pub fn slug(self) -> &'static str {
         match self {
             Outcome::Done => "done",
@@ -241,4 +245,16 @@ fn count(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+/// "200 OK", "404 Not Found": how the trace names the status a path ends with, in its
+/// response stage and on the page.
+fn status_line(status: u16) -> String {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        503 => "Service Unavailable",
+        _ => "",
+    };
+    format!("{status} {reason}")
 }
