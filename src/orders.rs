@@ -62,6 +62,69 @@ impl OrderStatus {
             .find(|s| s.as_str() == raw)
             .ok_or_else(|| Error::invalid("status", format!("'{raw}' is not an order status.")))
     }
+
+    /// The statuses an order in this one may move to: along pending → paid → shipped →
+    /// delivered, or cancelled while it has not left the warehouse (pending or paid).
+    /// Delivered and cancelled orders are final. This table is the order workflow:
+    /// [`set_status`] enforces it and the admin offers exactly these steps.
+    pub fn next(self) -> &'static [OrderStatus] {
+        use OrderStatus::*;
+        match self {
+            Pending => &[Paid, Cancelled],
+            Paid => &[Shipped, Cancelled],
+            Shipped => &[Delivered],
+            Delivered | Cancelled => &[],
+        }
+    }
+
+    /// Whether an order in this status may move to `to` (one of [`OrderStatus::next`]).
+    pub fn can_become(self, to: OrderStatus) -> bool {
+        self.next().contains(&to)
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::OrderStatus::{self, *};
+
+    #[test]
+    fn the_workflow_table() {
+        assert_eq!(Pending.next(), [Paid, Cancelled]);
+        assert_eq!(Paid.next(), [Shipped, Cancelled]);
+        assert_eq!(Shipped.next(), [Delivered]);
+        assert!(Delivered.next().is_empty());
+        assert!(Cancelled.next().is_empty());
+    }
+
+    #[test]
+    fn can_become_exactly_the_next_steps() {
+        let allowed = [
+            (Pending, Paid),
+            (Pending, Cancelled),
+            (Paid, Shipped),
+            (Paid, Cancelled),
+            (Shipped, Delivered),
+        ];
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{} -> {}",
+                    from.as_str(),
+                    to.as_str()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_status_becomes_itself_or_goes_back_to_pending() {
+        for status in OrderStatus::ALL {
+            assert!(!status.can_become(status), "{}", status.as_str());
+            assert!(!status.can_become(Pending), "{}", status.as_str());
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
@@ -388,8 +451,8 @@ async fn unavailable(tx: &mut TenantTx, line: &LineRequest) -> Result<Error> {
     })
 }
 
-/// Moves an order along pending → paid → shipped → delivered, or cancels it (from
-/// pending or paid), which puts its items back in stock.
+/// Moves an order to `to` if its workflow allows it ([`OrderStatus::can_become`]);
+/// cancelling puts its items back in stock.
 pub async fn set_status(tx: &mut TenantTx, order_number: &str, to: OrderStatus) -> Result<Order> {
     let current: Option<(i64, OrderStatus)> =
         sqlx::query_as("select id, status from orders where order_number = $1 for update")
@@ -399,23 +462,14 @@ pub async fn set_status(tx: &mut TenantTx, order_number: &str, to: OrderStatus) 
     let Some((order_id, from)) = current else {
         return Err(Error::not_found(format!("order {order_number}")));
     };
-    use OrderStatus::*;
-    let allowed = matches!(
-        (from, to),
-        (Pending, Paid)
-            | (Paid, Shipped)
-            | (Shipped, Delivered)
-            | (Pending, Cancelled)
-            | (Paid, Cancelled)
-    );
-    if !allowed {
+    if !from.can_become(to) {
         return Err(Error::Rejected(format!(
             "An order that is {} cannot become {}.",
             from.as_str(),
             to.as_str()
         )));
     }
-    if to == Cancelled {
+    if to == OrderStatus::Cancelled {
         sqlx::query(
             "update products p set stock = p.stock + i.quantity, updated_at = now() \
              from (select product_id, sum(quantity)::int as quantity from order_items \
