@@ -2,6 +2,7 @@
 //! admins alike: how a page waits for its data, how it fails, how it shows money.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 use crate::error::AppError;
 
@@ -9,6 +10,18 @@ use crate::error::AppError;
 /// server already wrote with two decimals (`marketplace::money::Money`).
 pub fn money(symbol: &str, amount: &str) -> String {
     format!("{symbol}{amount}")
+}
+
+/// The route's numeric parameter `name` (a product's id): `None` when it is missing
+/// or not a number, which pages show as "new" or "not found" as they see fit.
+pub fn id_param(name: &'static str) -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get(name)
+            .and_then(|id| id.parse::<i64>().ok())
+    }
 }
 
 /// A page's data as a view: a loading note while `resource` loads, `page` of its value

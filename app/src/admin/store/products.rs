@@ -3,13 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::{session_version, AdminShell};
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
-use crate::ui::loaded;
+use crate::ui::{id_param, loaded};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminProduct {
@@ -155,13 +154,7 @@ fn ProductList(
 /// `/admin/products/new` and `/admin/products/{id}`.
 #[component]
 pub fn ProductEditPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
+    let id = id_param("id");
     let session = session_version();
     let product = Resource::new(
         move || (id(), session()),
