@@ -1,5 +1,6 @@
 //! The pieces of UI every part of the application shares, the storefront and both
-//! admins alike: how a page waits for its data, how it fails, how it shows money.
+//! admins alike: how a page waits for its data, how it fails, how it shows money,
+//! how it reads an id from its route.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// Kept for the admin's pages, which name it by this path.
+/// Now in [`crate::ui`]; `admin/mod.rs` and `admin/platform.rs` still name it here.
 pub use crate::ui::PageError;
 
 /// How a product's stock reads to a shopper.
