@@ -9,6 +9,7 @@
 //! * [`platform`] — platform staff, stored in the shared `public` schema.
 //! * [`security`], [`throttle`], [`sessions`], [`sweep`] — the security policy: login
 //!   throttling, session lifetimes and the sweeper that removes what has expired.
+//! * [`money`] — how an amount of money is written, everywhere it is shown.
 //! * [`seed`] — the demo data of the original Django project.
 //!
 //! All SQL of the project lives in this crate.
@@ -20,6 +21,7 @@ pub mod checkout;
 pub mod db;
 pub mod email;
 mod error;
+pub mod money;
 pub mod orders;
 pub mod password;
 pub mod platform;

@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::tenancy::TenantTx;
 use crate::{Error, Result};
 
+mod status;
+
+pub use status::OrderStatus;
+
 pub const MAX_QUANTITY: i32 = 99;
 
 /// The most different products one order (and one cart) holds.
@@ -24,44 +28,6 @@ pub const MAX_LINES: usize = 100;
 /// `orders.total` column (numeric(18,2)) holds it with room to spare.
 pub fn max_total() -> Decimal {
     Decimal::new(100_000_000_000_000, 2)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "text", rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum OrderStatus {
-    Pending,
-    Paid,
-    Shipped,
-    Delivered,
-    Cancelled,
-}
-
-impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
-        OrderStatus::Pending,
-        OrderStatus::Paid,
-        OrderStatus::Shipped,
-        OrderStatus::Delivered,
-        OrderStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "pending",
-            OrderStatus::Paid => "paid",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self> {
-        OrderStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| Error::invalid("status", format!("'{raw}' is not an order status.")))
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
@@ -388,8 +354,8 @@ async fn unavailable(tx: &mut TenantTx, line: &LineRequest) -> Result<Error> {
     })
 }
 
-/// Moves an order along pending → paid → shipped → delivered, or cancels it (from
-/// pending or paid), which puts its items back in stock.
+/// Moves an order to `to` if its workflow allows it ([`OrderStatus::can_become`]);
+/// cancelling puts its items back in stock.
 pub async fn set_status(tx: &mut TenantTx, order_number: &str, to: OrderStatus) -> Result<Order> {
     let current: Option<(i64, OrderStatus)> =
         sqlx::query_as("select id, status from orders where order_number = $1 for update")
@@ -399,23 +365,14 @@ pub async fn set_status(tx: &mut TenantTx, order_number: &str, to: OrderStatus) 
     let Some((order_id, from)) = current else {
         return Err(Error::not_found(format!("order {order_number}")));
     };
-    use OrderStatus::*;
-    let allowed = matches!(
-        (from, to),
-        (Pending, Paid)
-            | (Paid, Shipped)
-            | (Shipped, Delivered)
-            | (Pending, Cancelled)
-            | (Paid, Cancelled)
-    );
-    if !allowed {
+    if !from.can_become(to) {
         return Err(Error::Rejected(format!(
             "An order that is {} cannot become {}.",
             from.as_str(),
             to.as_str()
         )));
     }
-    if to == Cancelled {
+    if to == OrderStatus::Cancelled {
         sqlx::query(
             "update products p set stock = p.stock + i.quantity, updated_at = now() \
              from (select product_id, sum(quantity)::int as quantity from order_items \

@@ -9,6 +9,7 @@ pub mod forms;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod store;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::{money, PageError, StoreActions, StoreLayout};
+use super::{StoreActions, StoreLayout};
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
+use crate::ui::{money, PageError};
 
 #[server(endpoint = "account/register")]
 pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
@@ -81,7 +82,7 @@ pub async fn load_my_orders() -> Result<MyOrders, AppError> {
             .map(|o| OrderSummary {
                 number: o.order_number,
                 status: o.status.as_str().to_owned(),
-                total: format!("{:.2}", o.total),
+                total: marketplace::money::Money(o.total).to_string(),
                 placed_at: o.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             })
             .collect(),

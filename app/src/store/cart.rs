@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use super::{loaded, money, StoreActions, StoreLayout};
+use super::{StoreActions, StoreLayout};
 use crate::error::AppError;
 use crate::forms::action_error;
+use crate::ui::{loaded, money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CartLineView {
@@ -42,9 +43,9 @@ pub(crate) fn view_of(cart: &marketplace::cart::Cart, brand: &super::StoreBrand)
             .map(|l| CartLineView {
                 product_id: l.product_id,
                 name: l.name.clone(),
-                unit_price: format!("{:.2}", l.unit_price),
+                unit_price: marketplace::money::Money(l.unit_price).to_string(),
                 quantity: l.quantity,
-                line_total: format!("{:.2}", l.line_total()),
+                line_total: marketplace::money::Money(l.line_total()).to_string(),
                 max_quantity: l.stock.clamp(1, MAX_QUANTITY),
                 problem: if !l.is_active {
                     Some("No longer sold: please remove it.".into())
@@ -58,7 +59,7 @@ pub(crate) fn view_of(cart: &marketplace::cart::Cart, brand: &super::StoreBrand)
             })
             .collect(),
         item_count: cart.item_count(),
-        subtotal: format!("{:.2}", cart.subtotal()),
+        subtotal: marketplace::money::Money(cart.subtotal()).to_string(),
     }
 }
 

@@ -5,9 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::{loaded, money, stock_label, StoreActions, StoreBrand, StoreLayout};
+use super::{stock_label, StoreActions, StoreBrand, StoreLayout};
 use crate::error::AppError;
 use crate::forms::action_error;
+use crate::ui::{loaded, money};
 
 /// A product as the storefront shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,7 +28,7 @@ impl From<marketplace::catalog::Product> for ProductCard {
             id: p.id,
             name: p.name,
             description: p.description,
-            price: format!("{:.2}", p.price),
+            price: marketplace::money::Money(p.price).to_string(),
             stock: p.stock,
         }
     }

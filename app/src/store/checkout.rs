@@ -9,9 +9,10 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::cart::CartView;
-use super::{loaded, money, StoreActions, StoreLayout};
+use super::{StoreActions, StoreLayout};
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
+use crate::ui::{loaded, money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutView {
@@ -182,11 +183,11 @@ pub(crate) fn order_view(
             .map(|l| OrderLineView {
                 name: l.product_name.clone(),
                 quantity: l.quantity,
-                unit_price: format!("{:.2}", l.unit_price),
-                line_total: format!("{:.2}", l.line_total()),
+                unit_price: marketplace::money::Money(l.unit_price).to_string(),
+                line_total: marketplace::money::Money(l.line_total()).to_string(),
             })
             .collect(),
-        total: format!("{:.2}", order.total),
+        total: marketplace::money::Money(order.total).to_string(),
     }
 }
 

@@ -13,10 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// A price as the shop shows it: currency symbol and two decimals.
-pub fn money(symbol: &str, amount: &str) -> String {
-    format!("{symbol}{amount}")
-}
+/// Now in [`crate::ui`]; `admin/mod.rs` and `admin/platform.rs` still name it here.
+pub use crate::ui::PageError;
 
 /// How a product's stock reads to a shopper.
 pub fn stock_label(stock: i32) -> Option<String> {
@@ -187,50 +185,5 @@ fn Header(header: StoreHeader) -> impl IntoView {
                 </a>
             </nav>
         </header>
-    }
-}
-
-/// A page's data as a view: a loading note while `resource` loads, `page` of its value
-/// once it has, [`PageError`] if it failed (with the right status on the server).
-pub fn loaded<T, V>(
-    resource: Resource<Result<T, AppError>>,
-    page: impl Fn(T) -> V + Clone + Send + Sync + 'static,
-) -> impl IntoView
-where
-    T: Clone + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || {
-                let page = page.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => page(value).into_any(),
-                        Err(error) => view! { <PageError error/> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
-}
-
-/// A page-level failure: a message, and the right status when rendered on the server.
-#[component]
-pub fn PageError(error: AppError) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        crate::ssr::set_status(error.status());
-    }
-    let message = match &error {
-        AppError::NotFound(what) => format!("Sorry, that {what} does not exist here."),
-        other => other.to_string(),
-    };
-    view! {
-        <section class="page-error">
-            <h1>"Something is missing"</h1>
-            <p role="alert">{message}</p>
-            <p><a href="/">"Back to the store"</a></p>
-        </section>
     }
 }

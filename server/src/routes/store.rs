@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use app::flow::{self, FlowStep};
 use app::ssr::{AppState, RequestSite};
+use marketplace::money::Money;
 use marketplace::tenancy::{explain, registry, Tenant, TenantTx};
 use marketplace::{accounts, catalog, orders};
 
@@ -100,14 +101,14 @@ async fn data(
             .into_iter()
             .map(|p| ProductRow {
                 name: p.name,
-                price: format!("{:.2}", p.price),
+                price: Money(p.price).to_string(),
             })
             .collect(),
         orders: orders
             .into_iter()
             .map(|o| OrderRow {
                 order_number: o.order_number,
-                total: format!("{:.2}", o.total),
+                total: Money(o.total).to_string(),
             })
             .collect(),
     }))
