@@ -234,7 +234,7 @@ pub fn AdminShell(
                             (Some(_), None) => view! { <LoginForm title="Platform admin".to_owned()/> }.into_any(),
                             (None, _) => view! { <WrongHost for_platform=false/> }.into_any(),
                         },
-                        Err(error) => view! { <crate::store::PageError error/> }.into_any(),
+                        Err(error) => view! { <crate::ui::PageError error/> }.into_any(),
                     }
                 })
             }}

@@ -261,7 +261,7 @@ fn StoreAdmin(
             {move || Suspend::new(async move {
                 let store = match store.await {
                     Ok(store) => store,
-                    Err(error) => return view! { <crate::store::PageError error/> }.into_any(),
+                    Err(error) => return view! { <crate::ui::PageError error/> }.into_any(),
                 };
                 let schema = store.schema.clone();
                 let suspended = store.status == "suspended";

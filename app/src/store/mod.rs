@@ -13,9 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// Now in [`crate::ui`]; `admin/mod.rs` and `admin/platform.rs` still name it here.
-pub use crate::ui::PageError;
-
 /// How a product's stock reads to a shopper.
 pub fn stock_label(stock: i32) -> Option<String> {
     match stock {
