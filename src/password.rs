@@ -114,6 +114,21 @@ pub async fn check_login(account: Option<(String, bool)>, candidate: &str) -> bo
     .await
 }
 
+/// [`check_login`] for a looked-up account row `(id, hash, is_active)`: the account's
+/// id when the password is right and the account active, else `None` — after the same
+/// time in every case.
+pub async fn check_account(row: Option<(i64, String, bool)>, candidate: &str) -> Option<i64> {
+    match row {
+        Some((id, hash, active)) => check_login(Some((hash, active)), candidate)
+            .await
+            .then_some(id),
+        None => {
+            check_login(None, candidate).await;
+            None
+        }
+    }
+}
+
 /// The SHA-256 of a session token: what the database keeps instead of the token.
 pub fn token_digest(token: &str) -> Vec<u8> {
     use sha2::{Digest, Sha256};

@@ -98,13 +98,9 @@ pub async fn authenticate(
             .bind(username.trim())
             .fetch_optional(tx.conn())
             .await?;
-    let Some((id, hash, active)) = row else {
-        password::check_login(None, candidate).await;
+    let Some(id) = password::check_account(row, candidate).await else {
         return Ok(None);
     };
-    if !password::check_login(Some((hash, active)), candidate).await {
-        return Ok(None);
-    }
     Ok(sqlx::query_as(user_sql!(
         "update users set last_login = now() where id = $1 returning",
         ""
