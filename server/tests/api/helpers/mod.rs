@@ -9,9 +9,8 @@ use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, Response, StatusCode};
+use axum::http::Request;
 use axum::Router;
-use http_body_util::BodyExt;
 use marketplace::accounts::Username;
 use marketplace::email::Email;
 use marketplace::password::{self, Password};
@@ -20,13 +19,18 @@ use marketplace::tenancy::migrate;
 use marketplace::tenancy::provision::{self, NewTenant};
 use marketplace::tenancy::resolver::PublicHosts;
 use marketplace::tenancy::Tenant;
-use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 use tower::ServiceExt;
 
 use app::ssr::AppState;
+
+mod reply;
+mod requests;
+
+pub use reply::Reply;
+pub use requests::{encode_form, foreign_request, form_request, get_request, server_fn_request};
 
 /// The seed's TechStore, as a browser addresses it.
 pub const TECH: &str = "techstore.localhost:8000";
@@ -271,168 +275,6 @@ impl TestApp {
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
-}
-
-/// What the router answered, with the body read to text.
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl Reply {
-    async fn collect(response: Response<Body>) -> Reply {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    /// The body as JSON; fails the test with the body when it is not.
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
-    /// The store schema the tenant layer reported for the request.
-    pub fn schema(&self) -> Option<&str> {
-        self.headers
-            .get("x-tenant-schema")
-            .and_then(|v| v.to_str().ok())
-    }
-
-    /// Where a redirect points (empty when it is none).
-    pub fn location(&self) -> String {
-        self.headers
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default()
-    }
-
-    /// Every `Set-Cookie` of the reply, whole.
-    pub fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// The `name=value` of the cookie `name` the reply sets (not a deletion), checking
-    /// what every cookie of ours must be: HttpOnly, SameSite=Lax, for the whole site
-    /// and host-only (no `Domain`, so it never reaches another store's host).
-    pub fn cookie(&self, name: &str) -> Option<String> {
-        let set = self
-            .set_cookies()
-            .into_iter()
-            .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))?;
-        assert!(
-            set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),
-            "{set}"
-        );
-        assert!(
-            !set.to_lowercase().contains("domain="),
-            "host-only cookie: {set}"
-        );
-        Some(set.split(';').next().unwrap().to_owned())
-    }
-
-    /// The store session cookie the reply must set.
-    pub fn session_cookie(&self) -> String {
-        self.cookie("mkt_session").expect("a session cookie")
-    }
-}
-
-/// A GET as a browser sends it, with an optional cookie.
-pub fn get_request(host: &str, path: &str, cookie: Option<&str>) -> Request<Body> {
-    with_cookie(Request::get(path).header(header::HOST, host), cookie)
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// A server function call as the hydrated app makes it (form body, JSON back, the
-/// page's own `Origin`), from a page of `host`.
-pub fn server_fn_request(
-    host: &str,
-    function: &str,
-    body: &str,
-    cookie: Option<&str>,
-) -> Request<Body> {
-    let request = Request::post(format!("/api/{function}"))
-        .header(header::HOST, host)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, format!("http://{host}"));
-    with_cookie(request, cookie)
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
-/// A no-JavaScript form post to `path` from the page `from` of `host` (HTML accepted,
-/// the page's `Origin` and `Referer`).
-pub fn form_request(
-    host: &str,
-    path: &str,
-    body: &str,
-    cookie: Option<&str>,
-    from: &str,
-) -> Request<Body> {
-    let request = Request::post(path)
-        .header(header::HOST, host)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html,application/xhtml+xml")
-        .header(header::ORIGIN, format!("http://{host}"))
-        .header(header::REFERER, format!("http://{host}{from}"));
-    with_cookie(request, cookie)
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
-/// A post to `path` of `host` carrying the given `Origin` (or none) and no `Referer`,
-/// as a forged cross-site form or a script on another page sends it; add a `Referer`
-/// to the result when the case needs one.
-pub fn foreign_request(
-    host: &str,
-    path: &str,
-    body: &str,
-    origin: Option<&str>,
-    cookie: Option<&str>,
-) -> Request<Body> {
-    let mut request = Request::post(path)
-        .header(header::HOST, host)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json");
-    if let Some(origin) = origin {
-        request = request.header(header::ORIGIN, origin);
-    }
-    with_cookie(request, cookie)
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
-fn with_cookie(
-    request: axum::http::request::Builder,
-    cookie: Option<&str>,
-) -> axum::http::request::Builder {
-    match cookie {
-        Some(cookie) => request.header(header::COOKIE, cookie),
-        None => request,
-    }
-}
-
-/// `fields` as an `application/x-www-form-urlencoded` body.
-pub fn encode_form(fields: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish()
 }
 
 /// A `postgres://` URL for the test's database, for running the CLI binary against it.
