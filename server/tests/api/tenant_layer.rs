@@ -1,6 +1,6 @@
 //! The tenant layer: which host reaches which store, and what unknown hosts get.
 
-mod common;
+use crate::helpers::TestApp;
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ async fn unknown_and_malformed_hosts_get_a_json_404_and_no_store(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     for host in [
         "nobody.localhost:8000",
         "techstore.localhost.evil.com",
@@ -45,7 +45,7 @@ async fn host_matching_folds_case_strips_port_and_trailing_dot(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     for host in [
         "TechStore.LOCALHOST:8000",
         "techstore.localhost.:8000",
@@ -63,7 +63,7 @@ async fn host_matching_folds_case_strips_port_and_trailing_dot(
 
 #[sqlx::test(migrations = false)]
 async fn forwarded_host_is_not_trusted_by_default(_: PgPoolOptions, options: PgConnectOptions) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let request = Request::get("/data/")
         .header(header::HOST, "fashion.localhost:8000")
         .header("x-forwarded-host", "techstore.localhost:8000")
@@ -79,7 +79,7 @@ async fn forwarded_host_is_used_when_the_operator_trusts_a_proxy(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let config = server::startup::ServerConfig {
         proxy: server::tenant_layer::ProxyTrust {
             forwarded_host: true,
@@ -96,14 +96,14 @@ async fn forwarded_host_is_used_when_the_operator_trusts_a_proxy(
         )
         .body(Body::empty())
         .unwrap();
-    let app = common::TestApp { router, ..app };
+    let app = TestApp { router, ..app };
     let reply = app.send(request).await;
     assert_eq!(reply.schema(), Some("techstore"));
 }
 
 #[sqlx::test(migrations = false)]
 async fn store_home_is_rendered_on_the_server(_: PgPoolOptions, options: PgConnectOptions) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let home = app.get("techstore.localhost:8000", "/").await;
     assert_eq!(home.status, 200);
     assert!(home.headers[header::CONTENT_TYPE]
@@ -146,7 +146,7 @@ async fn a_store_created_elsewhere_is_served_without_a_restart(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let listener = app.state.resolver.spawn_listener();
     for _ in 0..400 {
         if app.state.resolver.is_listening() {
@@ -158,7 +158,7 @@ async fn a_store_created_elsewhere_is_served_without_a_restart(
         app.get("electronics.localhost:8000", "/data/").await.status,
         404
     );
-    common::app_create_store(&app, "electronics").await;
+    app.create_store("electronics").await;
     let mut status = 404;
     for _ in 0..200 {
         status = app

@@ -2,7 +2,7 @@
 //! of two connections (so every connection serves both stores again and again), and
 //! every answer must belong to the store its host names.
 
-mod common;
+use crate::helpers::TestApp;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ const REQUESTS_PER_TASK: usize = 80;
 
 #[sqlx::test(migrations = false)]
 async fn two_stores_sixteen_tasks_two_connections(_: PgPoolOptions, options: PgConnectOptions) {
-    let app = Arc::new(common::seeded(options, 2).await);
+    let app = Arc::new(TestApp::seeded_alone(options, 2).await);
     let mut tasks = Vec::new();
     for task in 0..TASKS {
         let app = Arc::clone(&app);
@@ -103,7 +103,7 @@ async fn concurrent_writes_land_in_their_own_store_only(
 ) {
     // Orders placed concurrently in both stores, on two connections, interleaved with
     // reads: each store ends with exactly its own orders and stock.
-    let app = Arc::new(common::seeded(options, 2).await);
+    let app = Arc::new(TestApp::seeded_alone(options, 2).await);
     let mut tasks = Vec::new();
     for task in 0..TASKS {
         let app = Arc::clone(&app);

@@ -1,188 +1,16 @@
-//! The `marketplace` binary itself against a fresh database: hostile input gets a clear
-//! message, a non-zero exit and no change; the commands are idempotent where promised.
-
-mod common;
+//! The other commands: seeding, migrating, listing, superusers (also prompted for on
+//! a terminal).
 
 use std::process::{Command, Output};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
 
-fn marketplace(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_marketplace"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .env_remove("MARKETPLACE_DEMO_ADMIN_PASSWORD")
-        .output()
-        .expect("run marketplace")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-async fn state_of(pool: &PgPool) -> (Vec<String>, i64, i64) {
-    let schemas = sqlx::query_scalar(
-        "select nspname::text from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema' order by 1",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    let (tenants, domains) = sqlx::query_as(
-        "select (select count(*) from public.tenants), (select count(*) from public.domains)",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    (schemas, tenants, domains)
-}
-
-#[sqlx::test(migrations = false)]
-async fn create_tenant_refuses_hostile_input_and_changes_nothing(
-    _: PgPoolOptions,
-    options: PgConnectOptions,
-) {
-    let url = common::database_url(&options);
-    let pool = marketplace::db::connect_with(options, 2).await.unwrap();
-    let migrate = marketplace(&url, &["migrate-schemas"]);
-    assert!(migrate.status.success(), "{}", text(&migrate));
-    let ok = marketplace(
-        &url,
-        &[
-            "create-tenant",
-            "--name",
-            "TechStore",
-            "--email",
-            "admin@techstore.local",
-            "--schema",
-            "techstore",
-            "--domain",
-            "techstore.localhost",
-        ],
-    );
-    assert!(ok.status.success(), "{}", text(&ok));
-    assert!(text(&ok).contains("Created store 'TechStore'"));
-    let before = state_of(&pool).await;
-
-    let cases: &[(&[&str], &str)] = &[
-        (
-            &["--schema", "public", "--domain", "a.localhost"],
-            "reserved",
-        ),
-        (
-            &["--schema", "information_schema", "--domain", "a.localhost"],
-            "reserved",
-        ),
-        (
-            &["--schema", "pg_shop", "--domain", "a.localhost"],
-            "reserved",
-        ),
-        (
-            &["--schema", "Tech-Store", "--domain", "a.localhost"],
-            "not a valid schema name",
-        ),
-        (
-            &[
-                "--schema",
-                "x\"; drop schema public cascade; --",
-                "--domain",
-                "a.localhost",
-            ],
-            "not a valid schema name",
-        ),
-        (
-            &["--schema", &"s".repeat(64), "--domain", "a.localhost"],
-            "at most 63",
-        ),
-        (
-            &["--schema", "techstore", "--domain", "other.localhost"],
-            "already exists",
-        ),
-        (
-            &["--schema", "other", "--domain", "techstore.localhost"],
-            "already serves a store",
-        ),
-        (
-            &["--schema", "other", "--domain", "TECHSTORE.localhost."],
-            "already serves a store",
-        ),
-        (
-            &["--schema", "other", "--domain", "bad domain"],
-            "not a valid domain",
-        ),
-        (
-            &["--schema", "other", "--domain", "other.localhost:8000"],
-            "without scheme, port or path",
-        ),
-        (
-            &["--schema", "other", "--domain", "localhost"],
-            "public site",
-        ),
-    ];
-    for (args, expected) in cases {
-        let mut full = vec![
-            "create-tenant",
-            "--name",
-            "Other",
-            "--email",
-            "o@other.example",
-        ];
-        full.extend_from_slice(args);
-        let out = marketplace(&url, &full);
-        assert!(!out.status.success(), "{args:?} succeeded");
-        let said = text(&out);
-        assert!(
-            said.contains(expected),
-            "{args:?}: expected {expected:?} in {said:?}"
-        );
-        assert!(said.starts_with("error:"), "{said}");
-        assert_eq!(
-            state_of(&pool).await,
-            before,
-            "{args:?} changed the database"
-        );
-    }
-    let bad_email = marketplace(
-        &url,
-        &[
-            "create-tenant",
-            "--name",
-            "X",
-            "--email",
-            "not-an-email",
-            "--schema",
-            "xs",
-            "--domain",
-            "xs.localhost",
-        ],
-    );
-    assert!(!bad_email.status.success() && text(&bad_email).contains("@"));
-    let no_name = marketplace(
-        &url,
-        &[
-            "create-tenant",
-            "--name",
-            "  ",
-            "--email",
-            "a@b.example",
-            "--schema",
-            "xs",
-            "--domain",
-            "xs.localhost",
-        ],
-    );
-    assert!(!no_name.status.success() && text(&no_name).contains("needs a name"));
-    assert_eq!(state_of(&pool).await, before);
-}
+use super::{marketplace, text};
+use crate::helpers::database_url;
 
 #[sqlx::test(migrations = false)]
 async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOptions) {
-    let url = common::database_url(&options);
+    let url = database_url(&options);
     let pool = marketplace::db::connect_with(options, 2).await.unwrap();
     assert!(marketplace(&url, &["migrate-schemas"]).status.success());
 
@@ -330,22 +158,6 @@ async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOp
     assert!(!no_password.status.success() && text(&no_password).contains("no --password"));
 }
 
-#[test]
-fn no_database_url_is_explained() {
-    let out = Command::new(env!("CARGO_BIN_EXE_marketplace"))
-        .arg("list-tenants")
-        .env_remove("DATABASE_URL")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("DATABASE_URL is not set"),
-        "{}",
-        text(&out)
-    );
-}
-
 /// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input` into it.
 fn marketplace_on_a_terminal(url: &str, args: &str, input: &str) -> Output {
     use std::io::Write;
@@ -376,7 +188,7 @@ async fn create_superuser_prompts_for_the_password_twice(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let url = common::database_url(&options);
+    let url = database_url(&options);
     let pool = marketplace::db::connect_with(options, 2).await.unwrap();
     assert!(marketplace(&url, &["migrate-schemas"]).status.success());
 

@@ -1,7 +1,7 @@
 //! The seed's JSON endpoints through the real Router, with Host headers: the exact
 //! responses of SEED.md "Testing the Application".
 
-mod common;
+use crate::helpers::TestApp;
 
 use marketplace::catalog::{self, ProductInput};
 use marketplace::tenancy::{registry, SchemaName, TenantStatus, TenantTx};
@@ -10,7 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 #[sqlx::test(migrations = false)]
 async fn public_landing_and_schema_info(_: PgPoolOptions, options: PgConnectOptions) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
 
     let landing = app.get("localhost:8000", "/").await;
     assert_eq!(landing.status, 200);
@@ -47,7 +47,7 @@ async fn public_landing_and_schema_info(_: PgPoolOptions, options: PgConnectOpti
 
 #[sqlx::test(migrations = false)]
 async fn store_data_for_both_seed_stores(_: PgPoolOptions, options: PgConnectOptions) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let tech = app.get("techstore.localhost:8000", "/data/").await;
     assert_eq!(tech.status, 200);
     assert_eq!(tech.schema(), Some("techstore"));
@@ -75,7 +75,7 @@ async fn store_data_for_both_seed_stores(_: PgPoolOptions, options: PgConnectOpt
 
 #[sqlx::test(migrations = false)]
 async fn request_flow_and_db_routing(_: PgPoolOptions, options: PgConnectOptions) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let flow = app.get("techstore.localhost:8000", "/request-flow/").await;
     let mut flow = flow.json();
     // Each step gained its measured timing; without it, the answer is the seed's.
@@ -153,7 +153,7 @@ async fn paths_answer_with_and_without_trailing_slash_and_other_ports(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     for path in [
         "/data",
         "/data/",
@@ -189,7 +189,7 @@ async fn paths_answer_with_and_without_trailing_slash_and_other_ports(
 
 #[sqlx::test(migrations = false)]
 async fn values_come_from_the_database(_: PgPoolOptions, options: PgConnectOptions) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let schema = SchemaName::parse("techstore").unwrap();
     let mut tx = TenantTx::begin(&app.pool, &schema).await.unwrap();
     catalog::create(
@@ -217,7 +217,7 @@ async fn values_come_from_the_database(_: PgPoolOptions, options: PgConnectOptio
         2
     );
 
-    common::app_create_store(&app, "electronics").await;
+    app.create_store("electronics").await;
     let landing = app.get("localhost:8000", "/").await.json();
     assert_eq!(landing["available_tenants"].as_array().unwrap().len(), 3);
     assert_eq!(app.get("localhost:8000", "/db-routing").await.status, 404);
@@ -233,7 +233,7 @@ async fn suspended_stores_answer_503_and_keep_their_data(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let app = common::seeded(options, 4).await;
+    let app = TestApp::seeded(options, 4).await;
     let tenant = registry::get_by_schema(&app.pool, &SchemaName::parse("fashion").unwrap())
         .await
         .unwrap();

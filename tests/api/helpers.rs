@@ -1,7 +1,6 @@
 //! Shared set-up for the core's integration tests: each test gets a fresh database from
 //! `#[sqlx::test]` (created from `DATABASE_URL`, dropped after a passing test) and opens
 //! it with the project's own pool settings.
-#![allow(dead_code)]
 
 use marketplace::tenancy::provision::{self, NewTenant};
 use marketplace::tenancy::resolver::PublicHosts;

@@ -1,0 +1,87 @@
+//! `migrate-schemas`: the public schema, then every store's schema, several at once,
+//! with a progress bar on a terminal and one line per store that changed or failed.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use marketplace::tenancy::migrate::{self, MigrationSet};
+use marketplace::tenancy::SchemaName;
+use sqlx::PgPool;
+
+use super::CliError;
+
+/// Migrates the public schema, then the stores' (only `schema`'s when given), `jobs`
+/// at a time; fails when any store failed.
+pub(super) async fn migrate_schemas(
+    pool: &PgPool,
+    schema: Option<&str>,
+    jobs: usize,
+) -> Result<(), CliError> {
+    let only = schema.map(SchemaName::parse).transpose()?;
+    let started = Instant::now();
+    let applied = migrate::migrate_public(pool).await?;
+    println!("public: {}", describe(&applied));
+
+    let set = MigrationSet::tenant();
+    let bar = ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} migrating stores {pos}/{len} [{bar:30}] {elapsed} {msg}",
+        )
+        .expect("valid progress template")
+        .progress_chars("=> "),
+    );
+    let outcomes = migrate::migrate_tenants(pool, &set, only.as_ref(), jobs, |total, outcome| {
+        bar.set_length(total as u64);
+        bar.set_message(outcome.schema.to_string());
+        bar.inc(1);
+    })
+    .await?;
+    bar.finish_and_clear();
+
+    let mut failures = 0;
+    let mut changed = 0;
+    for outcome in &outcomes {
+        match &outcome.result {
+            Ok(applied) if applied.is_empty() => {}
+            Ok(applied) => {
+                changed += 1;
+                println!("{}: {}", outcome.schema, describe(applied));
+            }
+            Err(err) => {
+                failures += 1;
+                eprintln!("{}: FAILED, left unchanged: {err}", outcome.schema);
+            }
+        }
+    }
+    println!(
+        "{} store schema(s) checked, {changed} migrated, {failures} failed, in {:.1?}",
+        outcomes.len(),
+        started.elapsed()
+    );
+    if failures > 0 {
+        return Err(CliError::Usage(format!(
+            "{failures} store schema(s) failed to migrate"
+        )));
+    }
+    Ok(())
+}
+
+fn describe(applied: &[i64]) -> String {
+    if applied.is_empty() {
+        "up to date".to_owned()
+    } else {
+        format!(
+            "applied {}",
+            applied
+                .iter()
+                .map(|v| format!("{v:04}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}

@@ -1,0 +1,82 @@
+//! The command line. The words are django-tenants' (`migrate-schemas`,
+//! `create-tenant`, `create-superuser`, …) so a Django user finds their way.
+//!
+//! [`args`] says what the command line accepts; [`serve`], [`migrate`] and [`stores`]
+//! do each subcommand's work, and [`run`] connects to the database and dispatches.
+
+mod args;
+mod migrate;
+mod serve;
+mod stores;
+
+use marketplace::db::{self, DbConfig};
+use marketplace::tenancy::resolver::PublicHosts;
+
+pub use args::{Cli, Command, LimitArgs, SecurityArgs, ServeArgs};
+
+/// Logs to stderr with the `--log` filter (info when the filter does not parse), so
+/// stdout carries only what the command prints.
+pub fn init_tracing(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// A failure worth telling the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Core(#[from] marketplace::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Connects to the platform database and runs the subcommand.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let public_hosts = PublicHosts::parse(&cli.public_hosts)?;
+    let Some(url) = cli.database_url.clone() else {
+        return Err(CliError::Usage(
+            "DATABASE_URL is not set. Set it (or put it in .env), e.g. \
+             DATABASE_URL=postgres://user:password@localhost:5432/marketplace"
+                .into(),
+        ));
+    };
+    let pool = db::connect(&DbConfig {
+        url,
+        max_connections: cli.max_connections,
+    })
+    .await
+    .map_err(|err| {
+        CliError::Usage(format!(
+            "cannot connect to the database at DATABASE_URL: {err}"
+        ))
+    })?;
+
+    match cli.command {
+        Command::Serve(args) => serve::serve(pool, public_hosts, args).await,
+        Command::MigrateSchemas { schema, jobs } => {
+            migrate::migrate_schemas(&pool, schema.as_deref(), jobs).await
+        }
+        Command::CreateTenant {
+            name,
+            email,
+            schema,
+            domain,
+        } => stores::create_tenant(&pool, &public_hosts, &name, &email, &schema, &domain).await,
+        Command::CreateTestData { admin_password } => {
+            stores::create_test_data(&pool, &public_hosts, admin_password.as_deref()).await
+        }
+        Command::CreateSuperuser {
+            schema,
+            username,
+            email,
+            password,
+        } => stores::create_superuser(&pool, schema.as_deref(), &username, &email, password).await,
+        Command::ListTenants => stores::list_tenants(&pool).await,
+    }
+}
