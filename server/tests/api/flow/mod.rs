@@ -8,7 +8,7 @@ mod routing;
 
 use serde_json::Value;
 
-use crate::helpers::{Reply, TestApp};
+use crate::helpers::{Reply, TestApp, PUBLIC};
 
 /// Calls a server function of the page as the browser would from `host`'s page.
 pub(super) async fn call(
@@ -30,6 +30,12 @@ pub(super) async fn call_as(
 ) -> Reply {
     app.call_form(host, &format!("flow/{function}"), form, cookie)
         .await
+}
+
+/// The routing panel comparing techstore with fashion, as whoever `cookie` logs in.
+pub(super) async fn routing_tech_fashion(app: &TestApp, cookie: Option<&str>) -> Reply {
+    let stores = [("left", "techstore"), ("right", "fashion")];
+    call_as(app, PUBLIC, "routing", &stores, cookie).await
 }
 
 /// The `key` of every element of a JSON list, as strings.

@@ -172,14 +172,7 @@ async fn replaying_a_suspended_store_ends_in_503_without_entering_it(
     assert_eq!(stage(&trace, "tenant_found")["outcome"], "failed");
     // Nor can the routing panel read it, even for platform staff.
     let staff = app.platform_staff().await;
-    let routing = call_as(
-        &app,
-        PUBLIC,
-        "routing",
-        &[("left", "techstore"), ("right", "fashion")],
-        Some(&staff),
-    )
-    .await;
+    let routing = routing_tech_fashion(&app, Some(&staff)).await;
     assert!(
         routing.json()["Rejected"]
             .as_str()

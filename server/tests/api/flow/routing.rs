@@ -29,14 +29,7 @@ async fn routing_runs_the_same_sql_in_two_stores_and_reads_disjoint_rows(
         assert!(!refused.body.contains("Laptop") && !refused.body.contains("T-Shirt"));
     }
     let staff = app.platform_staff().await;
-    let reply = call_as(
-        &app,
-        PUBLIC,
-        "routing",
-        &[("left", "techstore"), ("right", "fashion")],
-        Some(&staff),
-    )
-    .await;
+    let reply = routing_tech_fashion(&app, Some(&staff)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let routing = reply.json();
     let (left, right) = (&routing["left"], &routing["right"]);

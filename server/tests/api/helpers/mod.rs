@@ -252,9 +252,8 @@ impl TestApp {
             .unwrap_or_else(|| panic!("a session cookie: {}", reply.body))
     }
 
-    /// Creates platform staff `root` and logs them in on the public host: their
-    /// platform session cookie.
-    pub async fn platform_staff(&self) -> String {
+    /// Creates the platform user `root` (password "platform password").
+    pub async fn create_platform_root(&self) {
         marketplace::platform::create(
             &self.pool,
             &Username::parse("root").unwrap(),
@@ -263,6 +262,12 @@ impl TestApp {
         )
         .await
         .unwrap();
+    }
+
+    /// Creates platform staff `root` and logs them in on the public host: their
+    /// platform session cookie.
+    pub async fn platform_staff(&self) -> String {
+        self.create_platform_root().await;
         let login = "username=root&password=platform+password";
         let reply = self.call(PUBLIC, "admin/login", login, None).await;
         assert_eq!(reply.status, 200, "{}", reply.body);

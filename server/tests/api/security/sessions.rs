@@ -64,14 +64,7 @@ async fn staff_sessions_idle_out_and_everything_expired_is_swept(
         None,
     )
     .await;
-    marketplace::platform::create(
-        &app.pool,
-        &Username::parse("root").unwrap(),
-        &Email::parse("root@platform.example").unwrap(),
-        &marketplace::password::hash(Password::parse("platform password").unwrap()).await,
-    )
-    .await
-    .unwrap();
+    app.create_platform_root().await;
     app.call(
         PUBLIC,
         "admin/login",

@@ -60,14 +60,7 @@ async fn racing_wrong_passwords_cannot_get_past_the_throttle(
     );
 
     // The same race against the platform's login.
-    marketplace::platform::create(
-        &app.pool,
-        &Username::parse("root").unwrap(),
-        &Email::parse("root@platform.example").unwrap(),
-        &marketplace::password::hash(Password::parse("platform password").unwrap()).await,
-    )
-    .await
-    .unwrap();
+    app.create_platform_root().await;
     let mut bodies: Vec<String> = (0..20)
         .map(|i| format!("username=root&password=wrong+guess+{i}"))
         .collect();

@@ -2,13 +2,19 @@
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::helpers::{TestApp, FASHION, TECH};
+use crate::helpers::{Reply, TestApp, FASHION, TECH};
 
 /// The checkout form's one-time key, read from the rendered page.
 fn checkout_key(page: &str) -> String {
     let start =
         page.find("name=\"key\" value=\"").expect("key field") + "name=\"key\" value=\"".len();
     page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The checkout form posted without JavaScript, from the checkout page.
+async fn place(app: &TestApp, body: &str, cookie: &str) -> Reply {
+    app.post_form(TECH, "/api/checkout/place", body, Some(cookie), "/checkout")
+        .await
 }
 
 #[sqlx::test(migrations = false)]
@@ -66,15 +72,7 @@ async fn buy_the_mouse_without_javascript(_: PgPoolOptions, options: PgConnectOp
 
     // A bad email comes back beside the field; nothing is ordered.
     let body = format!("name=Ada&email=not-an-email&address=1+Loop+Road&key={key}");
-    let refused = app
-        .post_form(
-            TECH,
-            "/api/checkout/place",
-            &body,
-            Some(&cookie),
-            "/checkout",
-        )
-        .await;
+    let refused = place(&app, &body, &cookie).await;
     let shown = app.follow(TECH, &refused, Some(&cookie)).await;
     assert!(
         shown.body.contains("An email address needs an @."),
@@ -84,27 +82,11 @@ async fn buy_the_mouse_without_javascript(_: PgPoolOptions, options: PgConnectOp
     assert_eq!(app.get(TECH, "/data/").await.json()["counts"]["orders"], 1);
 
     let body = format!("name=Ada+Lovelace&email=ada%40example.com&address=1+Loop+Road&key={key}");
-    let placed = app
-        .post_form(
-            TECH,
-            "/api/checkout/place",
-            &body,
-            Some(&cookie),
-            "/checkout",
-        )
-        .await;
+    let placed = place(&app, &body, &cookie).await;
     assert_eq!(placed.status, 302, "{}", placed.body);
     assert_eq!(placed.location(), "/orders/TECH002");
     // The same form submitted again places nothing new.
-    let again = app
-        .post_form(
-            TECH,
-            "/api/checkout/place",
-            &body,
-            Some(&cookie),
-            "/checkout",
-        )
-        .await;
+    let again = place(&app, &body, &cookie).await;
     assert_eq!(again.location(), "/orders/TECH002");
 
     let confirmation = app.get_with(TECH, "/orders/TECH002", Some(&cookie)).await;
