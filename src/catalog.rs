@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::tenancy::batch::{self, Read};
 use crate::tenancy::TenantTx;
 use crate::{Error, Result};
 
@@ -131,23 +132,35 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<Product>> {
     Ok(sqlx::query_as(LIST_SQL).fetch_all(tx.conn()).await?)
 }
 
-/// The products on sale, oldest first.
-pub async fn list_active(tx: &mut TenantTx) -> Result<Vec<Product>> {
-    Ok(sqlx::query_as(product_sql!(
-        "select",
-        "from products where is_active order by id"
-    ))
-    .fetch_all(tx.conn())
-    .await?)
+/// [`list`] as a read of a one-round-trip batch ([`crate::tenancy::read`]).
+pub fn all_products() -> Read<Vec<Product>> {
+    batch::rows(LIST_SQL)
 }
 
+const ACTIVE_SQL: &str = product_sql!("select", "from products where is_active order by id");
+
+/// The products on sale, oldest first.
+pub async fn list_active(tx: &mut TenantTx) -> Result<Vec<Product>> {
+    Ok(sqlx::query_as(ACTIVE_SQL).fetch_all(tx.conn()).await?)
+}
+
+/// [`list_active`] as a read of a one-round-trip batch.
+pub fn active_products() -> Read<Vec<Product>> {
+    batch::rows(ACTIVE_SQL)
+}
+
+const FIND_SQL: &str = product_sql!("select", "from products where id = $1");
+
 pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Product>> {
-    Ok(
-        sqlx::query_as(product_sql!("select", "from products where id = $1"))
-            .bind(id)
-            .fetch_optional(tx.conn())
-            .await?,
-    )
+    Ok(sqlx::query_as(FIND_SQL)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
+/// [`find`] as a read of a one-round-trip batch.
+pub fn product(id: i64) -> Read<Option<Product>> {
+    batch::optional(FIND_SQL).arg(batch::Arg::Int(id))
 }
 
 pub async fn get(tx: &mut TenantTx, id: i64) -> Result<Product> {
@@ -156,10 +169,15 @@ pub async fn get(tx: &mut TenantTx, id: i64) -> Result<Product> {
         .ok_or_else(|| Error::not_found("product"))
 }
 
+const COUNT_SQL: &str = "select count(*) from products";
+
 pub async fn count(tx: &mut TenantTx) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from products")
-        .fetch_one(tx.conn())
-        .await?)
+    Ok(sqlx::query_scalar(COUNT_SQL).fetch_one(tx.conn()).await?)
+}
+
+/// [`count`] as a read of a one-round-trip batch.
+pub fn product_count() -> Read<i64> {
+    batch::scalar(COUNT_SQL)
 }
 
 /// Active products with at most `threshold` items left, fewest first.

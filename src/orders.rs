@@ -97,6 +97,11 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<Order>> {
     Ok(sqlx::query_as(LIST_SQL).fetch_all(tx.conn()).await?)
 }
 
+/// [`list`] as a read of a one-round-trip batch ([`crate::tenancy::read`]).
+pub fn all_orders() -> crate::tenancy::Read<Vec<Order>> {
+    crate::tenancy::batch::rows(LIST_SQL)
+}
+
 /// Orders with the given status, newest first (all when `None`).
 pub async fn list_by_status(tx: &mut TenantTx, status: Option<OrderStatus>) -> Result<Vec<Order>> {
     Ok(sqlx::query_as(order_sql!(

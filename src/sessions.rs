@@ -48,20 +48,36 @@ pub async fn create(
     Ok(NewSession { session, token })
 }
 
+/// `$columns` of the live session whose token digest is `$1`, its user joined as `u`:
+/// the one rule of what a live session is, shared by [`find`] and [`visitor`].
+macro_rules! live_session_sql {
+    ($columns:literal) => {
+        concat!(
+            "select ",
+            $columns,
+            " from sessions s left join users u on u.id = s.user_id \
+             where s.token_hash = $1 and s.expires_at > now() \
+             and (s.idle_timeout is null or s.last_seen_at + s.idle_timeout > now()) \
+             and (s.user_id is null or u.is_active)"
+        )
+    };
+}
+
+/// Whether `token` could be a session token at all (anything else finds nothing).
+fn plausible(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 128
+}
+
 /// The live session a token belongs to: not past its lifetime, not idle for longer than
 /// its idle timeout, and not of an inactive user. Inside a read-write transaction a use
 /// also counts as activity (recorded at most once a minute).
 pub async fn find(tx: &mut TenantTx, token: &str) -> Result<Option<Session>> {
-    if token.is_empty() || token.len() > 128 {
+    if !plausible(token) {
         return Ok(None);
     }
-    let found: Option<(i64, Option<i64>, DateTime<Utc>, bool)> = sqlx::query_as(
-        "select s.id, s.user_id, s.expires_at, s.last_seen_at < now() - interval '1 minute' \
-         from sessions s left join users u on u.id = s.user_id \
-         where s.token_hash = $1 and s.expires_at > now() \
-         and (s.idle_timeout is null or s.last_seen_at + s.idle_timeout > now()) \
-         and (s.user_id is null or u.is_active)",
-    )
+    let found: Option<(i64, Option<i64>, DateTime<Utc>, bool)> = sqlx::query_as(live_session_sql!(
+        "s.id, s.user_id, s.expires_at, s.last_seen_at < now() - interval '1 minute'"
+    ))
     .bind(token_digest(token))
     .fetch_optional(tx.conn())
     .await?;
@@ -79,6 +95,36 @@ pub async fn find(tx: &mut TenantTx, token: &str) -> Result<Option<Session>> {
         user_id,
         expires_at,
     }))
+}
+
+/// Who is visiting, as a storefront's header shows it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Visitor {
+    pub session_id: i64,
+    pub user_id: Option<i64>,
+    /// Items in the cart the session shops with (the customer's, once logged in).
+    pub cart_items: i64,
+    /// The logged-in customer's full name, or their username when it is empty.
+    pub customer: Option<String>,
+}
+
+/// The visitor a session token belongs to, as a read of a one-round-trip batch
+/// ([`crate::tenancy::read`]): the session as [`find`] finds it (never touched: batches
+/// are read-only), its cart's size and its customer's name, in one statement.
+pub fn visitor(token: Option<&str>) -> crate::tenancy::Read<Option<Visitor>> {
+    use crate::tenancy::batch::{self, Arg, Read};
+    match token.filter(|token| plausible(token)) {
+        Some(token) => batch::optional(live_session_sql!(
+            "s.id as session_id, s.user_id, \
+             (select coalesce(sum(i.quantity), 0)::bigint from cart_items i \
+              join carts c on c.id = i.cart_id \
+              where (s.user_id is null and c.session_id = s.id) or c.user_id = s.user_id) \
+             as cart_items, \
+             coalesce(nullif(u.full_name, ''), u.username) as customer"
+        ))
+        .arg(Arg::Bytes(token_digest(token))),
+        None => Read::ready(None),
+    }
 }
 
 /// Ends a session (logout). Its anonymous cart goes with it.

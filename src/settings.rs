@@ -64,12 +64,16 @@ pub(crate) async fn init(tx: &mut TenantTx, display_name: &str, order_prefix: &s
     Ok(())
 }
 
+const GET_SQL: &str =
+    "select display_name, tagline, primary_colour, currency_symbol, order_prefix from store_settings";
+
 pub async fn get(tx: &mut TenantTx) -> Result<StoreSettings> {
-    Ok(sqlx::query_as(
-        "select display_name, tagline, primary_colour, currency_symbol, order_prefix from store_settings",
-    )
-    .fetch_one(tx.conn())
-    .await?)
+    Ok(sqlx::query_as(GET_SQL).fetch_one(tx.conn()).await?)
+}
+
+/// [`get`] as a read of a one-round-trip batch ([`crate::tenancy::read`]).
+pub fn current() -> crate::tenancy::Read<StoreSettings> {
+    crate::tenancy::batch::one(GET_SQL)
 }
 
 pub async fn update(tx: &mut TenantTx, update: &SettingsUpdate) -> Result<StoreSettings> {

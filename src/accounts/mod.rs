@@ -117,10 +117,15 @@ pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
     ))
 }
 
+const COUNT_SQL: &str = "select count(*) from users";
+
 pub async fn count(tx: &mut TenantTx) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from users")
-        .fetch_one(tx.conn())
-        .await?)
+    Ok(sqlx::query_scalar(COUNT_SQL).fetch_one(tx.conn()).await?)
+}
+
+/// [`count`] as a read of a one-round-trip batch ([`crate::tenancy::read`]).
+pub fn user_count() -> crate::tenancy::Read<i64> {
+    crate::tenancy::batch::scalar(COUNT_SQL)
 }
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<User>> {

@@ -16,12 +16,15 @@
 //! * [`scope`] — [`TenantTx`], the transaction with a transaction-local `search_path` that
 //!   every store query runs on (`connection.set_tenant` in django-tenants, minus its
 //!   pooled-connection leaks).
+//! * [`batch`] — store reads in one round trip: the switch, several `SELECT`s and
+//!   `COMMIT` in one message, inside the same transaction-local scope as a [`TenantTx`].
 //! * [`migrate`] — per-schema migrations with their own bookkeeping (`migrate_schemas`).
 //! * [`provision`] — creating and dropping a store, all or nothing (`create_tenant`).
 //! * [`roles`] — each store's own database role, entered by every store transaction:
 //!   PostgreSQL refuses other stores' tables inside it (django-tenants has no such layer).
 //! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
+pub mod batch;
 pub mod explain;
 pub mod lookup;
 pub mod migrate;
@@ -34,6 +37,7 @@ pub mod scope;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use batch::{read, Read, Reads};
 pub use lookup::{look_up_host, HostLookup, LayerMarks};
 pub use names::{Hostname, SchemaName};
 pub use registry::{Domain, Tenant, TenantStatus};

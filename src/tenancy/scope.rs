@@ -145,7 +145,7 @@ pub fn set_store_roles(enabled: bool) {
 /// The statement that enters `schema`: `SET LOCAL search_path` and `SET LOCAL ROLE`,
 /// preceded by `begin` when they travel in one message (`None`: a transaction adopted
 /// from provisioning, whose grants are already in place).
-fn switch_sql(begin: Option<&str>, schema: &SchemaName) -> String {
+pub(super) fn switch_sql(begin: Option<&str>, schema: &SchemaName) -> String {
     let path = schema.request_search_path();
     let enter = if STORE_ROLES.load(Ordering::Relaxed) {
         format!(

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::{stock_label, StoreActions, StoreBrand, StoreLayout};
+use super::{header_from, stock_label, StoreActions, StoreHeader, StoreLayout};
 use crate::error::AppError;
 use crate::forms::action_error;
 use crate::ui::{loaded, money};
@@ -34,45 +34,40 @@ impl From<marketplace::catalog::Product> for ProductCard {
     }
 }
 
+/// The home page's data, the header's included: one store transaction for the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CataloguePage {
-    pub brand: StoreBrand,
+    pub header: StoreHeader,
     pub products: Vec<ProductCard>,
 }
 
-/// The store's brand and its products on sale.
+/// The header and the store's products on sale, in one round trip to the store.
 #[server(endpoint = "store/catalogue")]
 pub async fn load_catalogue() -> Result<CataloguePage, AppError> {
-    use marketplace::catalog;
-    let mut tx = crate::ssr::read().await?;
-    let brand = super::brand(&mut tx).await?;
-    let products = catalog::list_active(&mut tx).await?;
-    tx.commit().await?;
+    let (header, products) =
+        super::read_with_header(marketplace::catalog::active_products()).await?;
     Ok(CataloguePage {
-        brand,
+        header,
         products: products.into_iter().map(ProductCard::from).collect(),
     })
 }
 
+/// One product's page, the header's data included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductPage {
-    pub brand: StoreBrand,
+    pub header: StoreHeader,
     pub product: ProductCard,
 }
 
-/// One product on sale.
+/// The header and one product on sale, in one round trip to the store.
 #[server(endpoint = "store/product")]
 pub async fn load_product(id: i64) -> Result<ProductPage, AppError> {
-    use marketplace::catalog;
-    let mut tx = crate::ssr::read().await?;
-    let brand = super::brand(&mut tx).await?;
-    let product = catalog::find(&mut tx, id)
-        .await?
+    let (header, product) = super::read_with_header(marketplace::catalog::product(id)).await?;
+    let product = product
         .filter(|p| p.is_active)
         .ok_or(AppError::NotFound("product".into()))?;
-    tx.commit().await?;
     Ok(ProductPage {
-        brand,
+        header,
         product: product.into(),
     })
 }
@@ -81,8 +76,9 @@ pub async fn load_product(id: i64) -> Result<ProductPage, AppError> {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let page = Resource::new(|| (), |_| load_catalogue());
+    let header = header_from(page, |page| page.header.clone());
     view! {
-        <StoreLayout>
+        <StoreLayout header>
             {loaded(page, move |page| view! { <Catalogue page/> })}
         </StoreLayout>
     }
@@ -90,7 +86,8 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Catalogue(page: CataloguePage) -> impl IntoView {
-    let CataloguePage { brand, products } = page;
+    let CataloguePage { header, products } = page;
+    let brand = header.brand;
     let filter = RwSignal::new(String::new());
     let symbol = StoredValue::new(brand.currency_symbol.clone());
     let total = products.len();
@@ -214,9 +211,10 @@ pub fn ProductDetailPage() -> impl IntoView {
             None => Err(AppError::NotFound("product".into())),
         }
     });
+    let header = header_from(page, |page| page.header.clone());
     view! {
-        <StoreLayout>
-            {loaded(page, move |ProductPage { brand, product }| view! {
+        <StoreLayout header>
+            {loaded(page, move |ProductPage { header: StoreHeader { brand, .. }, product }| view! {
                             <Title text=format!("{} · {}", product.name, brand.name)/>
                             <p class="crumbs"><a href="/">{brand.name.clone()}</a> " / " {product.name.clone()}</p>
                             <AddToCartStatus/>

@@ -40,45 +40,92 @@ pub struct StoreHeader {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) async fn brand(tx: &mut marketplace::tenancy::TenantTx) -> Result<StoreBrand, AppError> {
-    let settings = marketplace::settings::get(tx).await?;
-    Ok(StoreBrand {
-        name: settings.display_name,
-        tagline: settings.tagline,
-        primary_colour: settings.primary_colour,
-        currency_symbol: settings.currency_symbol,
-    })
+impl From<marketplace::settings::StoreSettings> for StoreBrand {
+    fn from(settings: marketplace::settings::StoreSettings) -> Self {
+        StoreBrand {
+            name: settings.display_name,
+            tagline: settings.tagline,
+            primary_colour: settings.primary_colour,
+            currency_symbol: settings.currency_symbol,
+        }
+    }
 }
 
+#[cfg(feature = "ssr")]
+pub(crate) async fn brand(tx: &mut marketplace::tenancy::TenantTx) -> Result<StoreBrand, AppError> {
+    Ok(marketplace::settings::get(tx).await?.into())
+}
+
+#[cfg(feature = "ssr")]
+impl StoreHeader {
+    /// The header of `brand`'s store for `visitor` (none: a first visit).
+    pub(crate) fn new(brand: StoreBrand, visitor: Option<marketplace::sessions::Visitor>) -> Self {
+        let (cart_items, customer) = visitor.map_or((0, None), |v| (v.cart_items, v.customer));
+        StoreHeader {
+            brand,
+            cart_items,
+            customer,
+        }
+    }
+}
+
+/// Reads of the request's store in one round trip ([`marketplace::tenancy::read`]),
+/// with the visitor's session token: its store settings, its visitor, then `reads`.
+#[cfg(feature = "ssr")]
+pub(crate) async fn read_with_header<R: marketplace::tenancy::Reads>(
+    reads: R,
+) -> Result<(StoreHeader, R::Output), AppError> {
+    use marketplace::{sessions, settings, tenancy};
+    let (state, tenant) = crate::ssr::store().await?;
+    let token = crate::ssr::session_token().await;
+    let (settings, visitor, output) = tenancy::read(
+        &state.pool,
+        &tenant.schema_name,
+        (
+            settings::current(),
+            sessions::visitor(token.as_deref()),
+            reads,
+        ),
+    )
+    .await?;
+    Ok((StoreHeader::new(settings.into(), visitor), output))
+}
+
+/// The header: brand, cart size, customer — one round trip to the store.
 #[server(endpoint = "store/header")]
 pub async fn load_header() -> Result<StoreHeader, AppError> {
-    use marketplace::{accounts, cart};
-    let mut tx = crate::ssr::read().await?;
-    let brand = brand(&mut tx).await?;
-    let session = crate::ssr::current_session(&mut tx).await?;
-    let (cart_items, customer) = match &session {
-        Some(session) => {
-            let items = cart::count(&mut tx, crate::ssr::cart_owner(session)).await?;
-            let customer = match session.user_id {
-                Some(id) => accounts::find(&mut tx, id).await?.map(|u| {
-                    if u.full_name.is_empty() {
-                        u.username
-                    } else {
-                        u.full_name
-                    }
-                }),
-                None => None,
-            };
-            (items, customer)
-        }
-        None => (0, None),
-    };
-    tx.commit().await?;
-    Ok(StoreHeader {
-        brand,
-        cart_items,
-        customer,
-    })
+    let (header, ()) = read_with_header(marketplace::tenancy::Read::ready(())).await?;
+    Ok(header)
+}
+
+/// The header's data, loaded by [`load_header`] and again after every storefront action.
+pub type HeaderResource = Resource<Result<StoreHeader, AppError>>;
+
+/// The header's resource for a page whose own loader reads the header too, in the same
+/// store transaction: its first value comes from `page` (`header_of` picks it out),
+/// later ones (after an action), or when the page failed, from [`load_header`]. So the page costs one store
+/// transaction, not one per resource. Create it in the page's component, right after
+/// `page`, so the server and the browser create their resources in the same order.
+pub fn header_from<T>(
+    page: Resource<Result<T, AppError>>,
+    header_of: fn(&T) -> StoreHeader,
+) -> HeaderResource
+where
+    T: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static,
+{
+    let actions = expect_context::<StoreActions>();
+    let first = untrack(|| actions.version());
+    Resource::new(
+        move || actions.version(),
+        move |version| async move {
+            match page.await {
+                Ok(page) if version == first => Ok(header_of(&page)),
+                // After an action, or on a page that failed (an unknown product): the
+                // header on its own.
+                _ => load_header().await,
+            }
+        },
+    )
 }
 
 /// The storefront's actions, shared so that any page's form updates the header.
@@ -126,11 +173,17 @@ impl Default for StoreActions {
 }
 
 /// The frame of every storefront page: header with the brand, account links and the
-/// cart indicator, then the page.
+/// cart indicator, then the page. `header` comes from [`header_from`] when the page's
+/// loader reads it; without one the layout loads it itself.
 #[component]
-pub fn StoreLayout(children: Children) -> impl IntoView {
-    let actions = expect_context::<StoreActions>();
-    let header = Resource::new(move || actions.version(), |_| load_header());
+pub fn StoreLayout(
+    children: Children,
+    #[prop(optional)] header: Option<HeaderResource>,
+) -> impl IntoView {
+    let header = header.unwrap_or_else(|| {
+        let actions = expect_context::<StoreActions>();
+        Resource::new(move || actions.version(), |_| load_header())
+    });
     view! {
         <Suspense fallback=|| view! { <header class="store-header"><span class="brand">"…"</span></header> }>
             {move || Suspend::new(async move {

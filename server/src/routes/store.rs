@@ -11,7 +11,7 @@ use serde::Serialize;
 use app::flow::{self, FlowStep};
 use app::ssr::{AppState, RequestSite};
 use marketplace::money::Money;
-use marketplace::tenancy::{explain, registry, Tenant, TenantTx};
+use marketplace::tenancy::{self, explain, registry, Tenant};
 use marketplace::{accounts, catalog, orders};
 
 use crate::error::ApiError;
@@ -83,10 +83,13 @@ async fn data(
     Extension(site): Extension<RequestSite>,
 ) -> Result<Json<Data>, ApiError> {
     let tenant = store_of(&site)?;
-    let mut tx = TenantTx::begin_read_only(&state.pool, &tenant.schema_name).await?;
-    let products = catalog::list(&mut tx).await?;
-    let orders = orders::list(&mut tx).await?;
-    tx.commit().await?;
+    // One round trip: the store's read-only transaction, both reads, its commit.
+    let (products, orders) = tenancy::read(
+        &state.pool,
+        &tenant.schema_name,
+        (catalog::all_products(), orders::all_orders()),
+    )
+    .await?;
     Ok(Json(Data {
         tenant_info: TenantInfo {
             name: tenant.name.clone(),
@@ -179,10 +182,12 @@ async fn db_routing(
 ) -> Result<Json<DbRouting>, ApiError> {
     let tenant = store_of(&site)?;
     let schema = tenant.schema_name.as_str();
-    let mut tx = TenantTx::begin_read_only(&state.pool, &tenant.schema_name).await?;
-    let products_count = catalog::count(&mut tx).await?;
-    let users_count = accounts::count(&mut tx).await?;
-    tx.commit().await?;
+    let (products_count, users_count) = tenancy::read(
+        &state.pool,
+        &tenant.schema_name,
+        (catalog::product_count(), accounts::user_count()),
+    )
+    .await?;
     let all_tenants_count = registry::count(&state.pool).await?;
     Ok(Json(DbRouting {
         routing_explanation: RoutingExplanation {

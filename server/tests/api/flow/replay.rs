@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::{assert_measured_in_order, call, call_as, kinds, stage, STORE_PATH};
+use super::{
+    assert_measured_in_order, call, call_as, kinds, routing_tech_fashion, stage, STORE_PATH,
+};
 use crate::helpers::{TestApp, PUBLIC, TECH};
 
 #[sqlx::test(migrations = false)]

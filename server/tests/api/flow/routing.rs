@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::{call, call_as};
+use super::{call, call_as, routing_tech_fashion};
 use crate::helpers::{TestApp, PUBLIC, TECH};
 
 #[sqlx::test(migrations = false)]

@@ -1,8 +1,5 @@
 //! Session lifetimes and the sweeper that removes everything expired.
 
-use marketplace::accounts::Username;
-use marketplace::email::Email;
-use marketplace::password::Password;
 use marketplace::security::Policy;
 use marketplace::sweep::Sweeper;
 

@@ -1,9 +1,6 @@
 //! The login throttle under attack: racing wrong passwords, strangers slowing only
 //! themselves down, overlong names refused before any query.
 
-use marketplace::accounts::Username;
-use marketplace::email::Email;
-use marketplace::password::Password;
 use marketplace::security::Policy;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
