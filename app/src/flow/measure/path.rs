@@ -6,9 +6,7 @@
 use std::time::Instant;
 
 use marketplace::db;
-use marketplace::tenancy::{
-    explain, registry, Hostname, LayerMarks, Site, Tenant, TenantStatus,
-};
+use marketplace::tenancy::{explain, registry, Hostname, LayerMarks, Site, Tenant, TenantStatus};
 use marketplace::Result;
 
 use super::store_read::StoreRead;
