@@ -23,7 +23,7 @@ use crate::error::AppError;
 
 /// The session helpers every store server function uses, at their old paths.
 pub use session::{
-    attempt, cart_owner, clear_session_cookie, current_session, log_in, log_out, session_or_start,
+    attempt, clear_session_cookie, current_session, log_in, log_out, session_or_start,
     session_token, set_session_cookie, start_user_session, SESSION_COOKIE,
 };
 
