@@ -11,6 +11,7 @@
 //! * [`registry`] — the `public.tenants` and `public.domains` tables.
 //! * [`resolver`] — host → tenant, cached in memory, invalidated through `LISTEN/NOTIFY`
 //!   (`TenantMainMiddleware` in django-tenants).
+//! * [`host_cache`] — the resolver's bounded LRU caches, forgotten per store and host.
 //! * [`lookup`] — the resolver's answer for a `Host` header, with each step timed: what
 //!   the server's tenant layer runs per request and the request-flow page replays.
 //! * [`scope`] — [`TenantTx`], the transaction with a transaction-local `search_path` that
@@ -19,6 +20,7 @@
 //! * [`batch`] — store reads in one round trip: the switch, several `SELECT`s and
 //!   `COMMIT` in one message, inside the same transaction-local scope as a [`TenantTx`].
 //! * [`migrate`] — per-schema migrations with their own bookkeeping (`migrate_schemas`).
+//! * [`fresh`] — a new store's schema, ledger and grants rendered into one message.
 //! * [`provision`] — creating and dropping a store, all or nothing (`create_tenant`).
 //! * [`roles`] — each store's own database role, entered by every store transaction:
 //!   PostgreSQL refuses other stores' tables inside it (django-tenants has no such layer).
@@ -26,6 +28,8 @@
 
 pub mod batch;
 pub mod explain;
+pub(crate) mod fresh;
+pub mod host_cache;
 pub mod lookup;
 pub mod migrate;
 pub mod names;
