@@ -62,19 +62,37 @@ pub enum Command {
         #[arg(long, default_value_t = 4)]
         jobs: usize,
     },
-    /// Create a store: its schema, tables and primary domain, all or nothing.
+    /// Create a store: its schema, tables and primary domain, all or nothing. With
+    /// --from-file, create many: each CSV row is one store, created (or refused) on its
+    /// own, `--jobs` at a time; failed rows are listed with their line number and the
+    /// exit status is non-zero if any failed.
+    #[command(
+        after_help = "Bulk creation: marketplace create-tenant --from-file stores.csv --jobs 4\n\
+        stores.csv starts with the header line `name,owner_email,schema,domain`, then one \
+        store per line (fields may be quoted, as in any CSV). A row that is invalid or \
+        names a schema or domain already taken is reported and skipped; the others are \
+        created. Rerunning the same file creates only what is missing and reports the \
+        rest as taken."
+    )]
     CreateTenant {
-        #[arg(long)]
-        name: String,
+        #[arg(long, required_unless_present = "from_file")]
+        name: Option<String>,
         /// The store owner's email.
-        #[arg(long)]
-        email: String,
+        #[arg(long, required_unless_present = "from_file")]
+        email: Option<String>,
         /// The PostgreSQL schema (lowercase letters, digits, underscores).
-        #[arg(long)]
-        schema: String,
+        #[arg(long, required_unless_present = "from_file")]
+        schema: Option<String>,
         /// The host name that serves the store, e.g. electronics.localhost.
-        #[arg(long)]
-        domain: String,
+        #[arg(long, required_unless_present = "from_file")]
+        domain: Option<String>,
+        /// Create every store of a CSV file (columns: name, owner_email, schema, domain;
+        /// a header line first) instead of one from the flags above.
+        #[arg(long, conflicts_with_all = ["name", "email", "schema", "domain"])]
+        from_file: Option<PathBuf>,
+        /// With --from-file: how many stores to create at once.
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
     },
     /// Create the demo stores and their data (TechStore and Fashion Boutique).
     CreateTestData {

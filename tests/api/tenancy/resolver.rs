@@ -68,7 +68,10 @@ async fn resolver_caches_and_hears_changes_made_elsewhere(
 
 async fn is_store(resolver: &Resolver, host: &str) -> bool {
     let host = Hostname::parse(host).unwrap();
-    matches!(resolver.resolve(&host).await.unwrap().site, Some(Site::Store(_)))
+    matches!(
+        resolver.resolve(&host).await.unwrap().site,
+        Some(Site::Store(_))
+    )
 }
 
 async fn hit(resolver: &Resolver, host: &str) -> bool {
@@ -102,7 +105,12 @@ async fn a_registry_change_forgets_only_the_hosts_it_touched(
     // (Time for the listener to hear the NOTIFY of the creation as well.)
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(is_store(&resolver, "s4.localhost").await);
-    for host in ["s1.localhost", "s2.localhost", "s3.localhost", "s4.localhost"] {
+    for host in [
+        "s1.localhost",
+        "s2.localhost",
+        "s3.localhost",
+        "s4.localhost",
+    ] {
         assert!(hit(&resolver, host).await, "{host} was forgotten");
     }
 
