@@ -9,6 +9,8 @@
 //! * [`names`] — validated schema and host names; the only values ever rendered into SQL
 //!   as identifiers, and only by this module.
 //! * [`registry`] — the `public.tenants` and `public.domains` tables.
+//! * [`directory`] — the registry a page at a time, searched, with its counts: the
+//!   platform admin's store list and `list-tenants` at 10,000 stores.
 //! * [`resolver`] — host → tenant, cached in memory, invalidated through `LISTEN/NOTIFY`
 //!   (`TenantMainMiddleware` in django-tenants).
 //! * [`lookup`] — the resolver's answer for a `Host` header, with each step timed: what
@@ -25,6 +27,7 @@
 //! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
 pub mod batch;
+pub mod directory;
 pub mod explain;
 pub mod lookup;
 pub mod migrate;
