@@ -96,8 +96,8 @@ pub enum Command {
         #[arg(long, hide_env_values = true)]
         password: Option<String>,
     },
-    /// List the stores.
-    ListTenants,
+    /// List the stores, streamed: `--search`, `--limit`, `--after` (see `list.rs`).
+    ListTenants(super::list::ListArgs),
 }
 
 /// The flags of `serve`: where to listen, which proxy headers to believe, and the

@@ -5,6 +5,7 @@
 //! do each subcommand's work, and [`run`] connects to the database and dispatches.
 
 mod args;
+mod list;
 mod migrate;
 mod serve;
 mod stores;
@@ -77,6 +78,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             email,
             password,
         } => stores::create_superuser(&pool, schema.as_deref(), &username, &email, password).await,
-        Command::ListTenants => stores::list_tenants(&pool).await,
+        Command::ListTenants(args) => list::list_tenants(&pool, &args).await,
     }
 }
