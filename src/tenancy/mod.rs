@@ -27,6 +27,8 @@
 //! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
 pub mod batch;
+#[cfg(test)]
+mod citus_lint;
 pub mod directory;
 pub mod explain;
 pub mod lookup;
