@@ -13,7 +13,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
 use sqlx::{PgPool, Postgres};
 
-use super::registry::{select_tenants, Tenant};
+use super::registry::Tenant;
 use crate::{Error, Result};
 
 /// How many stores a page shows unless asked otherwise.
@@ -109,6 +109,21 @@ macro_rules! matching {
             " or t.id in (select tenant_id from public.domains where domain like ",
             $param,
             "))"
+        )
+    };
+}
+
+/// A [`Tenant`] row followed by the given clause. Unlike the registry's own statements,
+/// the primary domain is looked up per row (`domains_one_primary` answers each lookup)
+/// rather than joined: a join lets the planner merge the whole `domains` index to find
+/// the 50 rows of a deep page, 9,950 rows read at id 9,900 where this reads 50.
+macro_rules! select_tenants {
+    ($($tail:tt)+) => {
+        concat!(
+            "select t.id, t.name, t.schema_name, t.owner_email, t.status, ",
+            "(select d.domain from public.domains d where d.tenant_id = t.id and d.is_primary) ",
+            "as primary_domain, t.created_at from public.tenants t ",
+            $($tail)+
         )
     };
 }

@@ -49,19 +49,17 @@ pub struct Domain {
     pub created_at: DateTime<Utc>,
 }
 
-/// `select` of a [`Tenant`] row followed by the given clause (literals, or macros that
-/// expand to them), as one static string.
+/// `select` of a [`Tenant`] row followed by the given clause, as one static string.
 macro_rules! select_tenants {
-    ($($tail:tt)+) => {
+    ($tail:literal) => {
         concat!(
             "select t.id, t.name, t.schema_name, t.owner_email, t.status, ",
             "d.domain as primary_domain, t.created_at ",
             "from public.tenants t join public.domains d on d.tenant_id = t.id and d.is_primary ",
-            $($tail)+
+            $tail
         )
     };
 }
-pub(crate) use select_tenants;
 
 /// The statement of [`list`] (shown on the request-flow page).
 pub const LIST_SQL: &str = select_tenants!("order by t.id");

@@ -96,7 +96,8 @@ pub enum Command {
         #[arg(long, hide_env_values = true)]
         password: Option<String>,
     },
-    /// List the stores, streamed: `--search`, `--limit`, `--after` (see `list.rs`).
+    /// List the stores, oldest first, as they are read: narrow with --search, page with
+    /// --limit and --after.
     ListTenants(super::list::ListArgs),
 }
 
