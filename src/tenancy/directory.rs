@@ -146,7 +146,7 @@ const BEFORE_MATCHING_SQL: &str = select_tenants!(
 );
 
 /// The statement of [`counts`]: `$1` is the search pattern or `null`.
-pub const COUNTS_SQL: &str = concat!(
+const COUNTS_SQL: &str = concat!(
     "select count(*) as stores, ",
     "count(*) filter (where t.status = 'active') as active, ",
     "count(*) filter (where t.status = 'suspended') as suspended, ",

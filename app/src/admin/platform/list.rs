@@ -55,7 +55,7 @@ pub async fn list_stores(
 ) -> Result<StoreListing, AppError> {
     use marketplace::platform;
     use marketplace::tenancy::directory::{Position, Search, PAGE_SIZE};
-    let (state, _) = super::super::ssr::platform_staff().await?;
+    let (state, _) = crate::admin::ssr::platform_staff().await?;
     let search_text = q.unwrap_or_default();
     let search = Search::parse(&search_text)?;
     let from = match (after, before) {
@@ -122,7 +122,7 @@ fn page_link(q: &str, key: &str, id: i64) -> String {
 }
 
 #[component]
-pub fn StoreList(home: Resource<Result<super::super::HomeData, AppError>>) -> impl IntoView {
+pub fn StoreList(home: Resource<Result<crate::admin::HomeData, AppError>>) -> impl IntoView {
     let query = store_query();
     let search = move || query().0.unwrap_or_default();
     view! {
@@ -140,7 +140,7 @@ pub fn StoreList(home: Resource<Result<super::super::HomeData, AppError>>) -> im
         </form>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                home.await.and_then(super::super::HomeData::stores).map(|listing| view! {
+                home.await.and_then(crate::admin::HomeData::stores).map(|listing| view! {
                     <StoreCountsLine counts=listing.counts search=listing.search.clone()/>
                     <StoreTable stores=listing.stores.clone()/>
                     <Pager listing/>
