@@ -9,6 +9,8 @@
 //! * [`names`] — validated schema and host names; the only values ever rendered into SQL
 //!   as identifiers, and only by this module.
 //! * [`registry`] — the `public.tenants` and `public.domains` tables.
+//! * [`directory`] — the registry a page at a time, searched, with its counts: the
+//!   platform admin's store list and `list-tenants` at 10,000 stores.
 //! * [`resolver`] — host → tenant, cached in memory, invalidated through `LISTEN/NOTIFY`
 //!   (`TenantMainMiddleware` in django-tenants).
 //! * [`host_cache`] — the resolver's bounded LRU caches, forgotten per store and host.
@@ -27,6 +29,9 @@
 //! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
 pub mod batch;
+#[cfg(test)]
+mod citus_lint;
+pub mod directory;
 pub mod explain;
 pub(crate) mod fresh;
 pub mod host_cache;

@@ -114,8 +114,9 @@ pub enum Command {
         #[arg(long, hide_env_values = true)]
         password: Option<String>,
     },
-    /// List the stores.
-    ListTenants,
+    /// List the stores, oldest first, as they are read: narrow with --search, page with
+    /// --limit and --after.
+    ListTenants(super::list::ListArgs),
 }
 
 /// The flags of `serve`: where to listen, which proxy headers to believe, and the

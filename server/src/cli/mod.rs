@@ -6,6 +6,7 @@
 
 mod args;
 mod bulk;
+mod list;
 mod migrate;
 mod serve;
 mod stores;
@@ -89,6 +90,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             email,
             password,
         } => stores::create_superuser(&pool, schema.as_deref(), &username, &email, password).await,
-        Command::ListTenants => stores::list_tenants(&pool).await,
+        Command::ListTenants(args) => list::list_tenants(&pool, &args).await,
     }
 }
