@@ -4,7 +4,7 @@
 //! the Django admin's changelist (offset pages, `icontains` search, a `count(*)` per
 //! page); here the pages are keyset pages on the store id, so page 200 costs what page 1
 //! does, and the search is a prefix search that the indexes of
-//! `migrations/public/0004_registry_search.sql` answer at 10,000 stores.
+//! `migrations/public/0005_registry_search.sql` answer at 10,000 stores.
 
 use futures::stream::BoxStream;
 use futures::StreamExt as _;
