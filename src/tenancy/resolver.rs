@@ -7,7 +7,7 @@
 //! host it touched; [`Resolver::spawn_listener`] forgets just those, and everything
 //! whenever its listening connection was lost (a notification may have been missed).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,6 +125,7 @@ pub struct Resolver {
     public_hosts: PublicHosts,
     cache: HostCache,
     listening: AtomicBool,
+    heard: AtomicU64,
 }
 
 impl Resolver {
@@ -152,6 +153,7 @@ impl Resolver {
             public_hosts,
             cache: HostCache::new(store_hosts, unknown_hosts),
             listening: AtomicBool::new(false),
+            heard: AtomicU64::new(0),
         }
     }
 
@@ -200,6 +202,11 @@ impl Resolver {
         self.cache.len()
     }
 
+    /// Registry changes heard through `NOTIFY` so far (diagnostics; tests wait on it).
+    pub fn heard(&self) -> u64 {
+        self.heard.load(Ordering::Acquire)
+    }
+
     /// Whether the change listener is connected (changes made elsewhere are heard).
     pub fn is_listening(&self) -> bool {
         self.listening.load(Ordering::Acquire)
@@ -229,7 +236,10 @@ impl Resolver {
         self.listening.store(true, Ordering::Release);
         loop {
             match listener.try_recv().await? {
-                Some(change) => self.cache.forget(&Forget::parse(change.payload())),
+                Some(change) => {
+                    self.cache.forget(&Forget::parse(change.payload()));
+                    self.heard.fetch_add(1, Ordering::AcqRel);
+                }
                 // The connection was lost and re-established: notifications may be missing.
                 None => self.invalidate(),
             }

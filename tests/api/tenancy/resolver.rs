@@ -101,9 +101,19 @@ async fn a_registry_change_forgets_only_the_hosts_it_touched(
 
     // Creating a store (through the server's resolver and heard by its listener too)
     // forgets its host's negative answer and nothing else.
+    let heard = resolver.heard();
     helpers::store_with(&pool, "s4", &*resolver).await;
-    // (Time for the listener to hear the NOTIFY of the creation as well.)
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The listener hears the creation's NOTIFY too (one per row: store and domain).
+    for _ in 0..400 {
+        if resolver.heard() >= heard + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        resolver.heard() >= heard + 2,
+        "the creation was never heard"
+    );
     assert!(is_store(&resolver, "s4.localhost").await);
     for host in [
         "s1.localhost",
