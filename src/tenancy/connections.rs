@@ -1,0 +1,191 @@
+//! Where a store's transaction gets its connection: [`StoreConnections`], implemented by
+//! a plain [`PgPool`] and by the store-affine [`ShardedPool`] the server uses.
+//!
+//! django-tenants has no counterpart: it hands every request the same connection and
+//! lets it visit every schema. A PostgreSQL backend caches the catalog entries
+//! (relations, indexes, their plans) of every schema it has touched, for its whole life,
+//! so a pool whose every connection serves every store ends up with every backend
+//! caching every store: memory grows with stores × tables × connections, and with
+//! thousands of stores the caches miss and throughput falls.
+//!
+//! A [`ShardedPool`] splits the connections into shards, and each store has a home shard
+//! chosen by a stable hash of its schema name. A store's transactions take an idle
+//! connection of the home shard when there is one, so each backend caches about
+//! `1 / shards` of the stores. Affinity must not cost throughput when a few stores have
+//! all the traffic, so when the home shard has nothing idle (and has opened all it
+//! may) the transaction *spills* to any shard with an idle connection; only when no
+//! connection is idle anywhere does it wait, in its home shard's queue.
+//!
+//! Fairness: each shard's queue is sqlx's, first come first served, and a spill never
+//! jumps another shard's queue (sqlx's `try_acquire` fails while a shard has waiters).
+//! The server's per-store limit (`server/src/limits.rs`) caps how many requests one
+//! store has in flight, so a hot store holds at most that many places in its home
+//! queue: its shard-mates wait behind at most `per_store` of its transactions, never
+//! without end — and while other shards have idle connections they do not wait at all.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection as _, PgPool, Postgres};
+
+use super::names::SchemaName;
+use crate::db::{self, Recycling};
+use crate::Result;
+
+/// A source of connections for store work, chosen by the store's schema.
+pub trait StoreConnections: Send + Sync {
+    /// An idle connection for `schema` right away, without a health check (`None`:
+    /// nothing suitable is idle; [`Self::acquire_for`] then waits or opens one).
+    fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>>;
+
+    /// A checked connection for `schema`, waiting as long as the pool's acquire timeout
+    /// allows.
+    fn acquire_for(
+        &self,
+        schema: &SchemaName,
+    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send;
+}
+
+/// A plain pool: any connection serves any store (tests, the CLI).
+impl StoreConnections for PgPool {
+    fn try_acquire_for(&self, _: &SchemaName) -> Option<PoolConnection<Postgres>> {
+        self.try_acquire()
+    }
+
+    fn acquire_for(
+        &self,
+        _: &SchemaName,
+    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
+        self.acquire()
+    }
+}
+
+/// Store-affine connections: several small pools, each store at home in one of them.
+/// Cloning is cheap and shares the pools.
+#[derive(Clone, Debug)]
+pub struct ShardedPool {
+    shards: Arc<[PgPool]>,
+}
+
+impl ShardedPool {
+    /// Opens `shards` pools sharing `max_connections` between them (as evenly as they
+    /// divide; at least one connection each). Connections are opened when first needed.
+    pub fn connect_lazy(
+        options: PgConnectOptions,
+        max_connections: u32,
+        shards: u32,
+        recycling: Recycling,
+    ) -> Self {
+        let shards = shards.clamp(1, max_connections.max(1));
+        let options = db::harden(options);
+        let pools: Vec<PgPool> = (0..shards)
+            .map(|i| {
+                let size = max_connections / shards + u32::from(i < max_connections % shards);
+                db::pool_options(size.max(1), recycling).connect_lazy_with(options.clone())
+            })
+            .collect();
+        ShardedPool {
+            shards: pools.into(),
+        }
+    }
+
+    /// Opens a sharded pool and checks the database answers.
+    pub async fn connect(
+        options: PgConnectOptions,
+        max_connections: u32,
+        shards: u32,
+        recycling: Recycling,
+    ) -> Result<Self> {
+        let pool = Self::connect_lazy(options, max_connections, shards, recycling);
+        drop(pool.shards[0].acquire().await?);
+        Ok(pool)
+    }
+
+    /// One shard: `pool` itself, shared with whoever else holds it (what the server's
+    /// state starts with, and what tests use).
+    pub fn single(pool: PgPool) -> Self {
+        ShardedPool {
+            shards: vec![pool].into(),
+        }
+    }
+
+    /// The default shard count for a pool of `max_connections`: shards of two. One
+    /// connection per shard would serialise a store's requests whenever the pool is
+    /// busy; two already halve nothing of throughput while each backend sees
+    /// `2 / max_connections` of the stores (measured with `scripts/bench-scale`).
+    pub fn default_shards(max_connections: u32) -> u32 {
+        (max_connections / 2).max(1)
+    }
+
+    /// The shards, in order.
+    pub fn shards(&self) -> &[PgPool] {
+        &self.shards
+    }
+
+    /// The index of `schema`'s home shard: FNV-1a of the name, so the same in every
+    /// process and every run (what a backend has cached survives a server restart only
+    /// if the store comes home to the same shard — and two servers agree).
+    pub fn home_of(&self, schema: &SchemaName) -> usize {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in schema.as_str().bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        (hash % self.shards.len() as u64) as usize
+    }
+
+    /// Closes every shard's connections.
+    pub async fn close(&self) {
+        for shard in self.shards.iter() {
+            shard.close().await;
+        }
+    }
+
+    /// An idle connection for `schema`: the home shard's; else, when the home shard has
+    /// opened all it may, any other shard's (starting after the home one, so spills
+    /// spread out).
+    fn idle_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
+        let home = self.home_of(schema);
+        let shard = &self.shards[home];
+        if let Some(conn) = shard.try_acquire() {
+            return Some(conn);
+        }
+        if shard.size() < shard.options().get_max_connections() {
+            // Room to grow at home: opening a connection there beats borrowing one
+            // that other stores' caches fill.
+            return None;
+        }
+        let count = self.shards.len();
+        (1..count).find_map(|step| self.shards[(home + step) % count].try_acquire())
+    }
+}
+
+impl StoreConnections for ShardedPool {
+    fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
+        self.idle_for(schema)
+    }
+
+    fn acquire_for(
+        &self,
+        schema: &SchemaName,
+    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
+        let idle = self.idle_for(schema);
+        let home = self.shards[self.home_of(schema)].clone();
+        async move {
+            if let Some(mut conn) = idle {
+                // The health check sqlx's own acquire makes (`test_before_acquire`).
+                if conn.ping().await.is_ok() {
+                    return Ok(conn);
+                }
+                conn.close_on_drop();
+            }
+            home.acquire().await
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "connections_tests.rs"]
+mod tests;
