@@ -9,12 +9,12 @@
 //! thousands of stores the caches miss and throughput falls.
 //!
 //! A [`ShardedPool`] splits the connections into shards, and each store has a home shard
-//! chosen by a stable hash of its schema name. A store's transactions take an idle
-//! connection of the home shard when there is one, so each backend caches about
+//! chosen by a stable hash of its schema name. A store's transactions take a connection
+//! of the home shard when one is idle or can be opened, so each backend caches about
 //! `1 / shards` of the stores. Affinity must not cost throughput when a few stores have
-//! all the traffic, so when the home shard has nothing idle (and has opened all it
-//! may) the transaction *spills* to any shard with an idle connection; only when no
-//! connection is idle anywhere does it wait, in its home shard's queue.
+//! all the traffic, so when the home shard stays busy for [`SPILL_AFTER`] the
+//! transaction *spills* to any shard with an idle connection; only when no connection
+//! is idle anywhere does it go on waiting, in its home shard's queue.
 //!
 //! Fairness: each shard's queue is sqlx's, first come first served, and a spill never
 //! jumps another shard's queue (sqlx's `try_acquire` fails while a shard has waiters).
@@ -25,6 +25,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgConnectOptions;
@@ -143,38 +144,51 @@ impl ShardedPool {
         }
     }
 
-    /// An idle connection for `schema`: the home shard's; else, when the home shard has
-    /// opened all it may, any other shard's (starting after the home one, so spills
-    /// spread out).
-    fn idle_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
-        let home = self.home_of(schema);
-        let shard = &self.shards[home];
-        if let Some(conn) = shard.try_acquire() {
-            return Some(conn);
-        }
-        if shard.size() < shard.options().get_max_connections() {
-            // Room to grow at home: opening a connection there beats borrowing one
-            // that other stores' caches fill.
-            return None;
-        }
+    /// `schema`'s home shard.
+    fn home(&self, schema: &SchemaName) -> &PgPool {
+        &self.shards[self.home_of(schema)]
+    }
+
+    /// An idle connection of any shard but `home`, starting after it so that spills
+    /// spread out.
+    fn borrow_idle(&self, home: usize) -> Option<PoolConnection<Postgres>> {
         let count = self.shards.len();
         (1..count).find_map(|step| self.shards[(home + step) % count].try_acquire())
     }
 }
 
+/// How long a store waits for its home shard before borrowing another shard's idle
+/// connection. sqlx checks a connection as it comes back (a round trip), so a
+/// connection released a moment ago is not idle yet: without this grace, a store
+/// running one transaction after another would spill on every other one. A home
+/// transaction of ours takes well under this, so a store with more work than its home
+/// shard holds still spills within about this much.
+pub const SPILL_AFTER: Duration = Duration::from_millis(1);
+
 impl StoreConnections for ShardedPool {
+    /// Only the home shard's idle connections: a spill is decided by
+    /// [`Self::acquire_for`], after [`SPILL_AFTER`].
     fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
-        self.idle_for(schema)
+        self.home(schema).try_acquire()
     }
 
     fn acquire_for(
         &self,
         schema: &SchemaName,
     ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
-        let idle = self.idle_for(schema);
-        let home = self.shards[self.home_of(schema)].clone();
+        let home_index = self.home_of(schema);
+        let home = self.shards[home_index].clone();
+        let pool = self.clone();
         async move {
-            if let Some(mut conn) = idle {
+            if home.num_idle() > 0 || home.size() < home.options().get_max_connections() {
+                // Idle at home, or room to open one there: that beats borrowing a
+                // connection that other stores' caches fill.
+                return home.acquire().await;
+            }
+            if let Ok(conn) = tokio::time::timeout(SPILL_AFTER, home.acquire()).await {
+                return conn;
+            }
+            if let Some(mut conn) = pool.borrow_idle(home_index) {
                 // The health check sqlx's own acquire makes (`test_before_acquire`).
                 if conn.ping().await.is_ok() {
                     return Ok(conn);
