@@ -12,9 +12,10 @@
 //! chosen by a stable hash of its schema name. A store's transactions take a connection
 //! of the home shard when one is idle or can be opened, so each backend caches about
 //! `1 / shards` of the stores. Affinity must not cost throughput when a few stores have
-//! all the traffic, so when the home shard stays busy for [`SPILL_AFTER`] the
-//! transaction *spills* to any shard with an idle connection; only when no connection
-//! is idle anywhere does it go on waiting, in its home shard's queue.
+//! all the traffic, so when the home shard is busy (another transaction already waits
+//! there, or it stays busy for [`SPILL_AFTER`]) the transaction *spills* to any shard
+//! with an idle connection; only when no connection is idle anywhere does it go on
+//! waiting, in its home shard's queue.
 //!
 //! Fairness: each shard's queue is sqlx's, first come first served, and a spill never
 //! jumps another shard's queue (sqlx's `try_acquire` fails while a shard has waiters).
@@ -24,6 +25,7 @@
 //! without end — and while other shards have idle connections they do not wait at all.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,6 +70,9 @@ impl StoreConnections for PgPool {
 #[derive(Clone, Debug)]
 pub struct ShardedPool {
     shards: Arc<[PgPool]>,
+    /// How many transactions wait in each shard's queue (counted by us: sqlx does not
+    /// say). A shard with a waiter is busy for certain, so newcomers spill at once.
+    waiting: Arc<[AtomicUsize]>,
 }
 
 impl ShardedPool {
@@ -87,9 +92,7 @@ impl ShardedPool {
                 db::pool_options(size.max(1), recycling).connect_lazy_with(options.clone())
             })
             .collect();
-        ShardedPool {
-            shards: pools.into(),
-        }
+        ShardedPool::over(pools)
     }
 
     /// Opens a sharded pool and checks the database answers.
@@ -107,15 +110,22 @@ impl ShardedPool {
     /// One shard: `pool` itself, shared with whoever else holds it (what the server's
     /// state starts with, and what tests use).
     pub fn single(pool: PgPool) -> Self {
+        ShardedPool::over(vec![pool])
+    }
+
+    fn over(pools: Vec<PgPool>) -> Self {
         ShardedPool {
-            shards: vec![pool].into(),
+            waiting: pools.iter().map(|_| AtomicUsize::new(0)).collect(),
+            shards: pools.into(),
         }
     }
 
-    /// The default shard count for a pool of `max_connections`: shards of two. One
-    /// connection per shard would serialise a store's requests whenever the pool is
-    /// busy; two already halve nothing of throughput while each backend sees
-    /// `2 / max_connections` of the stores (measured with `scripts/bench-scale`).
+    /// The default shard count for a pool of `max_connections`: shards of two
+    /// connections. A backend then caches `2 / max_connections` of the stores (about
+    /// 1,000 of 10,000 with the default 20, some 55 MB: see [`crate::db::Recycling`]).
+    /// Shards of one would halve that again, but a store's second concurrent request
+    /// would always have to spill or wait; shards of two let a store have two
+    /// transactions at home at once.
     pub fn default_shards(max_connections: u32) -> u32 {
         (max_connections / 2).max(1)
     }
@@ -144,58 +154,87 @@ impl ShardedPool {
         }
     }
 
-    /// `schema`'s home shard.
-    fn home(&self, schema: &SchemaName) -> &PgPool {
-        &self.shards[self.home_of(schema)]
-    }
-
     /// An idle connection of any shard but `home`, starting after it so that spills
     /// spread out.
     fn borrow_idle(&self, home: usize) -> Option<PoolConnection<Postgres>> {
         let count = self.shards.len();
         (1..count).find_map(|step| self.shards[(home + step) % count].try_acquire())
     }
+
+    /// Whether shard `index` can serve at once: a connection idle, or room to open one
+    /// (opening at home beats borrowing a connection that other stores' caches fill).
+    fn ready(&self, index: usize) -> bool {
+        let shard = &self.shards[index];
+        shard.num_idle() > 0 || shard.size() < shard.options().get_max_connections()
+    }
+
+    /// Waits in shard `index`'s queue, counted in [`Self::waiting`] while it waits.
+    async fn wait_at(&self, index: usize) -> sqlx::Result<PoolConnection<Postgres>> {
+        let _waiting = Waiting::new(&self.waiting[index]);
+        self.shards[index].acquire().await
+    }
 }
 
-/// How long a store waits for its home shard before borrowing another shard's idle
-/// connection. sqlx checks a connection as it comes back (a round trip), so a
-/// connection released a moment ago is not idle yet: without this grace, a store
-/// running one transaction after another would spill on every other one. A home
-/// transaction of ours takes well under this, so a store with more work than its home
-/// shard holds still spills within about this much.
-pub const SPILL_AFTER: Duration = Duration::from_millis(1);
+/// One place in a shard's count of waiters, given back however the wait ends.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How long the first store to find its home shard busy waits there before borrowing
+/// another shard's idle connection (later ones, seeing it wait, borrow at once). sqlx
+/// checks a connection as it comes back (a round trip), so a connection released a
+/// moment ago is not idle yet: without this grace a store running one transaction
+/// after another would spill on every other one.
+pub const SPILL_AFTER: Duration = Duration::from_millis(2);
 
 impl StoreConnections for ShardedPool {
-    /// Only the home shard's idle connections: a spill is decided by
-    /// [`Self::acquire_for`], after [`SPILL_AFTER`].
+    /// The home shard's idle connection; else, when others already wait there, any
+    /// shard's idle one (unchecked, as the caller asked).
     fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
-        self.home(schema).try_acquire()
+        let home = self.home_of(schema);
+        if let Some(conn) = self.shards[home].try_acquire() {
+            return Some(conn);
+        }
+        if self.ready(home) || self.waiting[home].load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.borrow_idle(home)
     }
 
     fn acquire_for(
         &self,
         schema: &SchemaName,
     ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
-        let home_index = self.home_of(schema);
-        let home = self.shards[home_index].clone();
+        let home = self.home_of(schema);
         let pool = self.clone();
         async move {
-            if home.num_idle() > 0 || home.size() < home.options().get_max_connections() {
-                // Idle at home, or room to open one there: that beats borrowing a
-                // connection that other stores' caches fill.
-                return home.acquire().await;
+            if pool.ready(home) {
+                return pool.shards[home].acquire().await;
             }
-            if let Ok(conn) = tokio::time::timeout(SPILL_AFTER, home.acquire()).await {
-                return conn;
+            if pool.waiting[home].load(Ordering::Acquire) == 0 {
+                if let Ok(conn) = tokio::time::timeout(SPILL_AFTER, pool.wait_at(home)).await {
+                    return conn;
+                }
             }
-            if let Some(mut conn) = pool.borrow_idle(home_index) {
+            if let Some(mut conn) = pool.borrow_idle(home) {
                 // The health check sqlx's own acquire makes (`test_before_acquire`).
                 if conn.ping().await.is_ok() {
                     return Ok(conn);
                 }
                 conn.close_on_drop();
             }
-            home.acquire().await
+            pool.wait_at(home).await
         }
     }
 }

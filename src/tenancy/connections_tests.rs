@@ -37,7 +37,10 @@ async fn settle() {
 async fn stores_per_shard(pool: &ShardedPool, platform: &PgPool) -> Vec<Vec<SchemaName>> {
     let mut homes = vec![Vec::new(); pool.shards().len()];
     let mut i = 0;
-    while homes.iter().any(|stores: &Vec<SchemaName>| stores.len() < 2) {
+    while homes
+        .iter()
+        .any(|stores: &Vec<SchemaName>| stores.len() < 2)
+    {
         let schema = store(platform, &format!("store{i}")).await;
         homes[pool.home_of(&schema)].push(schema);
         i += 1;
@@ -72,7 +75,10 @@ async fn a_stores_work_stays_on_its_home_shard_while_it_has_idle_connections(
         "the shards' stores shared a backend: {pids:?}"
     );
     for (shard, used) in pids.iter().enumerate() {
-        assert!(used.len() <= 2, "shard {shard} opened more than its two: {used:?}");
+        assert!(
+            used.len() <= 2,
+            "shard {shard} opened more than its two: {used:?}"
+        );
     }
 }
 
@@ -112,7 +118,10 @@ async fn a_store_whose_home_shard_is_busy_borrows_an_idle_connection(
         .await
         .expect("the released home connection serves the waiting store")
         .unwrap();
-    assert_ne!(pid, other_pid, "it waited at home, not on the borrowed shard");
+    assert_ne!(
+        pid, other_pid,
+        "it waited at home, not on the borrowed shard"
+    );
     drop(borrowed);
 }
 
@@ -131,7 +140,9 @@ async fn a_connection_over_its_memory_budget_is_replaced(
                 sample_every: 1,
                 memory_budget: budget,
             };
-            let pool = ShardedPool::connect(options, 1, 1, recycling).await.unwrap();
+            let pool = ShardedPool::connect(options, 1, 1, recycling)
+                .await
+                .unwrap();
             let mut seen = Vec::new();
             for _ in 0..3 {
                 seen.push(tx_pid(&pool, &schema).await);

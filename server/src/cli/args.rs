@@ -153,7 +153,7 @@ pub struct PoolArgs {
     #[arg(long, env = "MARKETPLACE_POOL_SHARDS")]
     pub pool_shards: Option<u32>,
     /// Replace a pooled connection whose database backend uses more than this, in MiB.
-    #[arg(long, env = "MARKETPLACE_RECYCLE_MEMORY_MB", default_value_t = 48)]
+    #[arg(long, env = "MARKETPLACE_RECYCLE_MEMORY_MB", default_value_t = 64)]
     pub recycle_memory_mb: u32,
     /// Measure a backend's memory about once per this many uses of its connection
     /// (0: never; connections are then replaced by age only).

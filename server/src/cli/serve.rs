@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use marketplace::db::Recycling;
-use marketplace::tenancy::{registry, ShardedPool};
 use marketplace::tenancy::resolver::PublicHosts;
+use marketplace::tenancy::{registry, ShardedPool};
 use sqlx::PgPool;
 
 use super::args::PoolArgs;
