@@ -18,7 +18,8 @@
 //! waiting, in its home shard's queue.
 //!
 //! Fairness: each shard's queue is sqlx's, first come first served, and a spill never
-//! jumps another shard's queue (sqlx's `try_acquire` fails while a shard has waiters).
+//! jumps another shard's queue (sqlx's semaphore hands a released connection's place to
+//! the shard's first waiter, so a borrower only finds connections nobody there waits for).
 //! The server's per-store limit (`server/src/limits.rs`) caps how many requests one
 //! store has in flight, so a hot store holds at most that many places in its home
 //! queue: its shard-mates wait behind at most `per_store` of its transactions, never
@@ -220,7 +221,7 @@ impl StoreConnections for ShardedPool {
         let pool = self.clone();
         async move {
             if pool.ready(home) {
-                return pool.shards[home].acquire().await;
+                return pool.wait_at(home).await;
             }
             if pool.waiting[home].load(Ordering::Acquire) == 0 {
                 if let Ok(conn) = tokio::time::timeout(SPILL_AFTER, pool.wait_at(home)).await {
