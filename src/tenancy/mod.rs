@@ -19,6 +19,8 @@
 //! * [`scope`] — [`TenantTx`], the transaction with a transaction-local `search_path` that
 //!   every store query runs on (`connection.set_tenant` in django-tenants, minus its
 //!   pooled-connection leaks).
+//! * [`connections`] — which pooled connection a store's transaction runs on: the
+//!   store-affine [`ShardedPool`], so each backend caches only some stores' catalogs.
 //! * [`batch`] — store reads in one round trip: the switch, several `SELECT`s and
 //!   `COMMIT` in one message, inside the same transaction-local scope as a [`TenantTx`].
 //! * [`migrate`] — per-schema migrations with their own bookkeeping (`migrate_schemas`).
@@ -31,6 +33,7 @@
 pub mod batch;
 #[cfg(test)]
 mod citus_lint;
+pub mod connections;
 pub mod directory;
 pub mod explain;
 pub(crate) mod fresh;
@@ -47,6 +50,7 @@ pub mod scope;
 pub(crate) mod testing;
 
 pub use batch::{read, Read, Reads};
+pub use connections::{ShardedPool, StoreConnections};
 pub use lookup::{look_up_host, HostLookup, LayerMarks};
 pub use names::{Hostname, SchemaName};
 pub use registry::{Domain, Tenant, TenantStatus};

@@ -158,7 +158,26 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
+    pub pool: PoolArgs,
+    #[command(flatten)]
     pub security: SecurityArgs,
+}
+
+/// How store transactions share the database connections
+/// ([`marketplace::tenancy::ShardedPool`], [`marketplace::db::Recycling`]).
+#[derive(Debug, clap::Args)]
+pub struct PoolArgs {
+    /// Shards the store connections are split into; each store is at home in one, so
+    /// each database backend caches only some stores (default: max connections / 2).
+    #[arg(long, env = "MARKETPLACE_POOL_SHARDS")]
+    pub pool_shards: Option<u32>,
+    /// Replace a pooled connection whose database backend uses more than this, in MiB.
+    #[arg(long, env = "MARKETPLACE_RECYCLE_MEMORY_MB", default_value_t = 64)]
+    pub recycle_memory_mb: u32,
+    /// Measure a backend's memory about once per this many uses of its connection
+    /// (0: never; connections are then replaced by age only).
+    #[arg(long, env = "MARKETPLACE_RECYCLE_SAMPLE_EVERY", default_value_t = 64)]
+    pub recycle_sample_every: u64,
 }
 
 /// Timeouts and concurrency limits of `serve`.
