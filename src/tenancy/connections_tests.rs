@@ -28,9 +28,18 @@ async fn batch_pid(pool: &ShardedPool, schema: &SchemaName) -> i32 {
         .unwrap()
 }
 
-/// Lets a released connection finish sqlx's check on its way back, so it is idle.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(20)).await;
+/// Waits until every connection `shard` has opened is back and idle (sqlx checks a
+/// released connection on its way back): the shard has room for the next transaction
+/// however slow the machine is.
+async fn settle(pool: &ShardedPool, shard: usize) {
+    let shard = &pool.shards()[shard];
+    for _ in 0..2000 {
+        if shard.num_idle() >= shard.size() as usize {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the shard's connections never came back");
 }
 
 /// Stores enough that each of `pool`'s shards is home to at least two of them.
@@ -65,7 +74,9 @@ async fn a_stores_work_stays_on_its_home_shard_while_it_has_idle_connections(
     for _round in 0..3 {
         for (shard, stores) in homes.iter().enumerate() {
             for schema in stores {
+                settle(&pool, shard).await;
                 pids[shard].insert(tx_pid(&pool, schema).await);
+                settle(&pool, shard).await;
                 pids[shard].insert(batch_pid(&pool, schema).await);
             }
         }
@@ -94,14 +105,14 @@ async fn a_store_whose_home_shard_is_busy_borrows_an_idle_connection(
     let homes = stores_per_shard(&pool, &platform).await;
     let (busy, other) = (&homes[0][0], &homes[1][0]);
     let other_pid = tx_pid(&pool, other).await;
-    settle().await;
+    settle(&pool, 1).await;
 
     // The home shard's only connection is taken: the other shard's idle one serves.
     let held = pool.shards()[0].acquire().await.unwrap();
     assert_eq!(tx_pid(&pool, busy).await, other_pid);
-    settle().await;
+    settle(&pool, 1).await;
     assert_eq!(batch_pid(&pool, busy).await, other_pid);
-    settle().await;
+    settle(&pool, 1).await;
 
     // Nothing idle anywhere: the store waits in its home queue, and gets the home
     // connection once it is released.

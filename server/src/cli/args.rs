@@ -61,6 +61,12 @@ pub enum Command {
         /// How many stores to migrate at once.
         #[arg(long, default_value_t = 4)]
         jobs: usize,
+        /// Benchmarks only, on a throwaway database: the SQL in this file runs as one
+        /// more tenant migration (numbered after the newest), to time a real migration
+        /// over every store (scripts/bench-scale). Its ledger rows would refuse a later
+        /// migration of the same number, so never on a database that is kept.
+        #[arg(long, hide = true, value_name = "FILE")]
+        bench_migration: Option<std::path::PathBuf>,
     },
     /// Create a store: its schema, tables and primary domain, all or nothing. With
     /// --from-file, create many: each CSV row is one store, created (or refused) on its

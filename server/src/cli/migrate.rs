@@ -5,6 +5,7 @@
 //! a run that failed for some stores is resumed by running it again.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,18 +16,25 @@ use sqlx::PgPool;
 use super::CliError;
 
 /// Migrates the public schema, then the stores' (only `schema`'s when given), `jobs`
-/// at a time; fails when any store failed.
+/// at a time; fails when any store failed. `bench_migration`: a file of SQL run as
+/// one more tenant migration (see the hidden `--bench-migration`).
 pub(super) async fn migrate_schemas(
     pool: &PgPool,
     schema: Option<&str>,
     jobs: usize,
+    bench_migration: Option<&Path>,
 ) -> Result<(), CliError> {
     let only = schema.map(SchemaName::parse).transpose()?;
     let started = Instant::now();
     let applied = migrate::migrate_public(pool).await?;
     println!("public: {}", describe(&applied));
 
-    let set = MigrationSet::tenant();
+    let mut set = MigrationSet::tenant();
+    if let Some(file) = bench_migration {
+        let sql = std::fs::read_to_string(file)?;
+        let version = set.latest() + 1;
+        set = set.with_steps(&[(version, "bench migration", &sql)]);
+    }
     let bar = ProgressBar::hidden();
     if std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());

@@ -61,8 +61,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
     match cli.command {
         Command::Serve(args) => serve::serve(pool, public_hosts, args).await,
-        Command::MigrateSchemas { schema, jobs } => {
-            migrate::migrate_schemas(&pool, schema.as_deref(), jobs).await
+        Command::MigrateSchemas {
+            schema,
+            jobs,
+            bench_migration,
+        } => {
+            migrate::migrate_schemas(&pool, schema.as_deref(), jobs, bench_migration.as_deref())
+                .await
         }
         Command::CreateTenant {
             from_file: Some(path),
