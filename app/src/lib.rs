@@ -1,6 +1,9 @@
 //! The Leptos application: pages, components and server functions, organised by the
 //! same resource names as the core. Server functions are thin adapters: resolve the
 //! store (done by the server's tenant layer), open a store transaction, call the core.
+// Leptos view types nest deeply; the request-flow page, hydrated inside its lazy route's
+// chunk (crate::routes), needs more than the default.
+#![recursion_limit = "256"]
 
 pub mod admin;
 pub mod error;

@@ -3,8 +3,9 @@
 //! A shopper on a store's home page should not download the admins or the request-flow
 //! page to buy a mouse. Every page named here with [`lazy_page!`] is compiled into its
 //! own WebAssembly chunk by `cargo leptos build --split` (scripts/build): the main
-//! bundle holds the storefront's browsing path (home, product, cart) and the router;
-//! checkout, accounts, both admins and the request-flow page load when first visited.
+//! bundle holds the router, the store's frame (header, cart indicator, the shared
+//! actions) and its home page; every other page — product, cart, checkout, accounts,
+//! both admins, the request-flow page — loads when it is first visited.
 //! On the server nothing changes: every page still renders whole (`SsrMode::Async`),
 //! so forms work before — and without — the WebAssembly, and a page loaded directly
 //! gets `<link rel="preload">` hints for its chunks in the HTML.
@@ -51,6 +52,8 @@ macro_rules! lazy_page {
 }
 
 lazy_page! {
+    ProductDetailRoute => ProductDetailPage,
+    CartRoute => CartPage,
     CheckoutRoute => CheckoutPage,
     OrderRoute => OrderPage,
     RegisterRoute => RegisterPage,
@@ -76,8 +79,8 @@ pub fn AppRoutes() -> impl IntoView {
     view! {
         <Routes fallback=|| view! { <crate::NotFound/> }>
             <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-            <Route path=path!("/products/:id") view=ProductDetailPage ssr=SsrMode::Async/>
-            <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
+            <Route path=path!("/products/:id") view={Lazy::<ProductDetailRoute>::new()} ssr=SsrMode::Async/>
+            <Route path=path!("/cart") view={Lazy::<CartRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/checkout") view={Lazy::<CheckoutRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/orders/:number") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/account/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
