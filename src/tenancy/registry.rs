@@ -287,12 +287,8 @@ pub async fn change_domain(
     domain: &Hostname,
     change: DomainChange,
 ) -> Result<()> {
+    let tenant_id = get_by_schema(pool, schema).await?.id;
     let mut tx = pool.begin().await?;
-    let tenant_id: i64 = sqlx::query_scalar("select id from public.tenants where schema_name = $1")
-        .bind(schema.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("store '{schema}'")))?;
     match change {
         DomainChange::Add | DomainChange::AddPrimary => {
             hosts.public_hosts().ensure_claimable(domain)?;

@@ -3,9 +3,9 @@
 //! server code ([`trace`]), so they always agree; the JSON keeps the seed's five steps
 //! ([`steps`]), the page draws every stage.
 //!
-//! Durations are real: the tenant layer marks the moments it passes
-//! ([`crate::ssr::LayerMarks`]), and the rest is timed around the real calls — entering
-//! the store's transaction, the core call behind `/data/`, the commit.
+//! Durations are real: the tenant layer marks the moments it passes (the core's
+//! `LayerMarks`), and the rest is timed around the real calls — entering the store's
+//! transaction, the core call behind `/data/`, the commit.
 //!
 //! The module is split by job. This file holds the serialisable types that cross from
 //! the server to the browser. `measure/` (server only) produces them; [`api`] is the

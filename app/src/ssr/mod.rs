@@ -16,17 +16,14 @@ use axum::extract::FromRef;
 use axum::Extension;
 use leptos::prelude::*;
 use marketplace::security::Policy;
-use marketplace::tenancy::{Hostname, Resolver, Site, Tenant, TenantTx};
+use marketplace::tenancy::{Hostname, LayerMarks, Resolver, Site, Tenant, TenantTx};
 use sqlx::PgPool;
 
 use crate::error::AppError;
 
-/// The timed host lookup lives in the core, next to the resolver; re-exported for the
-/// request-flow page.
-pub use marketplace::tenancy::{look_up_host, HostLookup, LayerMarks};
 /// The session helpers every store server function uses, at their old paths.
 pub use session::{
-    attempt, cart_owner, clear_session_cookie, current_session, log_in, log_out, session_or_start,
+    attempt, clear_session_cookie, current_session, log_in, log_out, session_or_start,
     session_token, set_session_cookie, start_user_session, SESSION_COOKIE,
 };
 

@@ -6,7 +6,7 @@
 use marketplace::security::SessionRules;
 use marketplace::tenancy::TenantTx;
 use marketplace::throttle::Attempt;
-use marketplace::{accounts, cart, sessions};
+use marketplace::{accounts, sessions};
 
 use super::{cookies, site, state, store, write};
 use crate::error::AppError;
@@ -37,11 +37,6 @@ pub async fn session_or_start(tx: &mut TenantTx) -> Result<sessions::Session, Ap
     let new = sessions::create(tx, None, rules).await?;
     set_session_cookie(&new.token, rules);
     Ok(new.session)
-}
-
-/// Whose cart a session shops with ([`cart::Owner::of`]).
-pub fn cart_owner(session: &sessions::Session) -> cart::Owner {
-    cart::Owner::of(session)
 }
 
 /// Hands the browser a store session token, kept as long as the session can live.

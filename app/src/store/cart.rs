@@ -69,13 +69,7 @@ pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<String, AppEr
     use marketplace::{cart, catalog};
     let mut tx = crate::ssr::write().await?;
     let session = crate::ssr::session_or_start(&mut tx).await?;
-    cart::add(
-        &mut tx,
-        crate::ssr::cart_owner(&session),
-        product_id,
-        quantity,
-    )
-    .await?;
+    cart::add(&mut tx, cart::Owner::of(&session), product_id, quantity).await?;
     let name = catalog::get(&mut tx, product_id).await?.name;
     tx.commit().await?;
     Ok(name)
@@ -87,13 +81,7 @@ pub async fn update_cart_line(product_id: i64, quantity: i32) -> Result<(), AppE
     use marketplace::cart;
     let mut tx = crate::ssr::write().await?;
     let session = crate::ssr::session_or_start(&mut tx).await?;
-    cart::set_quantity(
-        &mut tx,
-        crate::ssr::cart_owner(&session),
-        product_id,
-        quantity,
-    )
-    .await?;
+    cart::set_quantity(&mut tx, cart::Owner::of(&session), product_id, quantity).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -103,7 +91,7 @@ pub async fn remove_cart_line(product_id: i64) -> Result<(), AppError> {
     use marketplace::cart;
     let mut tx = crate::ssr::write().await?;
     if let Some(session) = crate::ssr::current_session(&mut tx).await? {
-        cart::remove(&mut tx, crate::ssr::cart_owner(&session), product_id).await?;
+        cart::remove(&mut tx, cart::Owner::of(&session), product_id).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -116,7 +104,7 @@ pub async fn load_cart() -> Result<CartView, AppError> {
     let mut tx = crate::ssr::read().await?;
     let brand = super::brand(&mut tx).await?;
     let cart = match crate::ssr::current_session(&mut tx).await? {
-        Some(session) => cart::get(&mut tx, crate::ssr::cart_owner(&session)).await?,
+        Some(session) => cart::get(&mut tx, cart::Owner::of(&session)).await?,
         None => cart::Cart { lines: Vec::new() },
     };
     tx.commit().await?;

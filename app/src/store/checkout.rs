@@ -31,7 +31,7 @@ pub async fn load_checkout() -> Result<CheckoutView, AppError> {
     let session = crate::ssr::current_session(&mut tx).await?;
     let (cart, customer) = match &session {
         Some(session) => {
-            let cart = cart::get(&mut tx, crate::ssr::cart_owner(session)).await?;
+            let cart = cart::get(&mut tx, cart::Owner::of(session)).await?;
             let customer = match session.user_id {
                 Some(id) => accounts::find(&mut tx, id).await?,
                 None => None,

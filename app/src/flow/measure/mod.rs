@@ -1,6 +1,6 @@
 //! Measuring a request's path, on the server. The tenant layer's stages come from the
-//! moments it marked ([`LayerMarks`](crate::ssr::LayerMarks)); the rest is timed around
-//! the real calls: entering the store's transaction, the core call behind `/data/`, the
+//! moments it marked ([`LayerMarks`](marketplace::tenancy::LayerMarks)); the rest is
+//! timed around the real calls: entering the store's transaction, the core call behind `/data/`, the
 //! commit. A replay runs the layer's own steps — the same host parser, the shared
 //! resolver and its cache — for a host typed on the page, in this process: nothing is
 //! sent to that host.
@@ -13,12 +13,12 @@ mod store_read;
 
 use std::time::{Duration, Instant};
 
-use marketplace::tenancy::{registry, SchemaName, TenantStatus};
+use marketplace::tenancy::{look_up_host, registry, HostLookup, SchemaName, TenantStatus};
 use marketplace::{Error, Result};
 use sqlx::PgPool;
 
 use super::{FlowTrace, RoutedStore, Routing, RowLabel, StoreChoice};
-use crate::ssr::{look_up_host, AppState, HostLookup, RequestSite};
+use crate::ssr::{AppState, RequestSite};
 use path::Run;
 use store_read::StoreRead;
 

@@ -6,13 +6,13 @@
 use std::time::Instant;
 
 use marketplace::db;
-use marketplace::tenancy::{explain, registry, Hostname, Site, Tenant, TenantStatus};
+use marketplace::tenancy::{explain, registry, Hostname, LayerMarks, Site, Tenant, TenantStatus};
 use marketplace::Result;
 
 use super::store_read::StoreRead;
 use super::{micros, Reader, Span};
 use crate::flow::{count, status_line, FlowTrace, Outcome, Stage, StageKind};
-use crate::ssr::{AppState, LayerMarks};
+use crate::ssr::AppState;
 
 /// A path being recorded.
 pub(super) struct Run<'a> {

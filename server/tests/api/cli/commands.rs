@@ -54,19 +54,12 @@ async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOp
             && listed.contains("active")
     );
 
-    let staff = marketplace(
+    let staff = superuser(
         &url,
-        &[
-            "create-superuser",
-            "--schema",
-            "techstore",
-            "--username",
-            "boss",
-            "--email",
-            "boss@techstore.local",
-            "--password",
-            "a long password",
-        ],
+        Some("techstore"),
+        "boss",
+        "boss@techstore.local",
+        "a long password",
     );
     assert!(staff.status.success(), "{}", text(&staff));
     let is_staff: bool = sqlx::query_scalar(
@@ -83,61 +76,19 @@ async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOp
             .unwrap();
     assert!(!exists, "a techstore user appeared in fashion");
 
-    let dup = marketplace(
+    let dup = superuser(
         &url,
-        &[
-            "create-superuser",
-            "--schema",
-            "techstore",
-            "--username",
-            "boss",
-            "--email",
-            "b@x.example",
-            "--password",
-            "a long password",
-        ],
+        Some("techstore"),
+        "boss",
+        "b@x.example",
+        "a long password",
     );
     assert!(!dup.status.success() && text(&dup).contains("already taken"));
-    let short = marketplace(
-        &url,
-        &[
-            "create-superuser",
-            "--username",
-            "root",
-            "--email",
-            "r@x.example",
-            "--password",
-            "short",
-        ],
-    );
+    let short = superuser(&url, None, "root", "r@x.example", "short");
     assert!(!short.status.success() && text(&short).contains("at least 8"));
-    let no_store = marketplace(
-        &url,
-        &[
-            "create-superuser",
-            "--schema",
-            "nope",
-            "--username",
-            "x",
-            "--email",
-            "x@x.example",
-            "--password",
-            "a long password",
-        ],
-    );
+    let no_store = superuser(&url, Some("nope"), "x", "x@x.example", "a long password");
     assert!(!no_store.status.success() && text(&no_store).contains("not found"));
-    let platform = marketplace(
-        &url,
-        &[
-            "create-superuser",
-            "--username",
-            "root",
-            "--email",
-            "r@x.example",
-            "--password",
-            "a long password",
-        ],
-    );
+    let platform = superuser(&url, None, "root", "r@x.example", "a long password");
     assert!(platform.status.success(), "{}", text(&platform));
     let platform_users: i64 = sqlx::query_scalar("select count(*) from public.platform_users")
         .fetch_one(&pool)
@@ -159,6 +110,29 @@ async fn seed_migrate_list_and_superusers(_: PgPoolOptions, options: PgConnectOp
 }
 
 /// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input` into it.
+/// `create-superuser` with a password: staff of `schema`'s store, or platform staff.
+fn superuser(
+    url: &str,
+    schema: Option<&str>,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> Output {
+    let mut args = vec!["create-superuser"];
+    if let Some(schema) = schema {
+        args.extend(["--schema", schema]);
+    }
+    args.extend([
+        "--username",
+        username,
+        "--email",
+        email,
+        "--password",
+        password,
+    ]);
+    marketplace(url, &args)
+}
+
 fn marketplace_on_a_terminal(url: &str, args: &str, input: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new("script")
