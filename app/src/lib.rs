@@ -19,7 +19,6 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::Router;
 
-use crate::admin::AdminActions;
 use crate::routes::AppRoutes;
 use crate::store::StoreActions;
 
@@ -49,7 +48,6 @@ pub fn App() -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy();
     provide_context(StoreActions::new());
-    provide_context(AdminActions::new());
     // Runs only in the browser, once the page is interactive: end-to-end tests wait on it.
     Effect::new(move |_| {
         if let Some(body) = document().body() {

@@ -23,7 +23,7 @@ use crate::admin::platform::{NewStorePage, StoreAdminPage};
 use crate::admin::store::{
     OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, UsersPage,
 };
-use crate::admin::AdminHome;
+use crate::admin::{AdminActions, AdminHome};
 use crate::flow::page::FlowPage;
 use crate::store::account::{LoginPage, LogoutPage, MyOrdersPage, RegisterPage};
 use crate::store::cart::CartPage;
@@ -33,8 +33,16 @@ use crate::store::checkout::{CheckoutPage, OrderPage};
 /// Declares `$route`, a route whose page (`$page`, a component without props) lives in a
 /// WebAssembly chunk of its own. The page creates its resources itself when it renders,
 /// as it always has, so the route has no data to start loading before the chunk arrives.
+/// Under `admin:`, the route also provides the admins' login and logout actions
+/// ([`AdminActions`]), which the storefront's bundle then never holds.
 macro_rules! lazy_page {
-    ($($route:ident => $page:ident,)*) => {$(
+    (admin: $($route:ident => $page:ident,)*) => {
+        lazy_page!(@with provide_admin_actions $($route => $page,)*);
+    };
+    ($($route:ident => $page:ident,)*) => {
+        lazy_page!(@with nothing_to_provide $($route => $page,)*);
+    };
+    (@with $setup:ident $($route:ident => $page:ident,)*) => {$(
         #[doc = concat!("The lazily loaded route of [`", stringify!($page), "`].")]
         pub struct $route;
 
@@ -45,10 +53,17 @@ macro_rules! lazy_page {
             }
 
             fn view(_route: Self) -> AnyView {
+                $setup();
                 view! { <$page/> }.into_any()
             }
         }
     )*};
+}
+
+fn nothing_to_provide() {}
+
+fn provide_admin_actions() {
+    provide_context(AdminActions::new());
 }
 
 lazy_page! {
@@ -61,6 +76,10 @@ lazy_page! {
     LogoutRoute => LogoutPage,
     MyOrdersRoute => MyOrdersPage,
     FlowRoute => FlowPage,
+}
+
+lazy_page! {
+    admin:
     AdminHomeRoute => AdminHome,
     ProductsRoute => ProductsPage,
     ProductEditRoute => ProductEditPage,

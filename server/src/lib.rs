@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod form_errors;
 pub mod limits;
+pub mod owner_scope;
 pub mod routes;
 pub mod startup;
 pub mod status;

@@ -35,6 +35,7 @@ use marketplace::tenancy::Site;
 
 use crate::form_errors::{self, FormErrorKey};
 use crate::limits::{LimitRules, Limits};
+use crate::owner_scope::OwnerScopeLayer;
 use crate::tenant_layer::{self, LayerState, ProxyTrust};
 use crate::{routes, status};
 
@@ -210,6 +211,8 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
             HeaderName::from_static(status::REQUEST_ID),
             MakeRequestUuid,
         ))
+        // Outermost: no request ever runs with another request's Leptos owner current.
+        .layer(OwnerScopeLayer)
         .with_state(state)
 }
 

@@ -2,6 +2,7 @@
 //! locking an owner out, overlong login names, staff acting as superusers, checkout
 //! replays, guest orders, forged form errors, session lifetimes and the sweeper.
 
+mod responses;
 mod sessions;
 mod shoppers;
 mod staff;
