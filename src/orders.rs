@@ -125,10 +125,15 @@ pub async fn list_for_customer(tx: &mut TenantTx, customer_id: i64) -> Result<Ve
     .await?)
 }
 
+const COUNT_SQL: &str = "select count(*) from orders";
+
 pub async fn count(tx: &mut TenantTx) -> Result<i64> {
-    Ok(sqlx::query_scalar("select count(*) from orders")
-        .fetch_one(tx.conn())
-        .await?)
+    Ok(sqlx::query_scalar(COUNT_SQL).fetch_one(tx.conn()).await?)
+}
+
+/// [`count`] as a read of a one-round-trip batch ([`crate::tenancy::read`]).
+pub fn order_count() -> crate::tenancy::Read<i64> {
+    crate::tenancy::batch::scalar(COUNT_SQL)
 }
 
 /// Revenue of orders that were not cancelled.

@@ -3,6 +3,7 @@
 //! `public.platform_sessions`, so no store session means anything here.
 
 use chrono::{DateTime, Utc};
+use futures::{stream, StreamExt as _, TryStreamExt as _};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
@@ -10,7 +11,8 @@ use crate::accounts::Username;
 use crate::email::Email;
 use crate::password::{self, random_token, token_digest, Hashed};
 use crate::security::{interval, Policy, SessionRules};
-use crate::tenancy::{registry, Tenant, TenantTx};
+use crate::tenancy::directory::{self, Counts, Position, Search};
+use crate::tenancy::{self, Tenant};
 use crate::throttle::Attempt;
 use crate::{catalog, orders, throttle, Error, Result};
 
@@ -182,19 +184,54 @@ pub struct StoreSummary {
     pub orders: i64,
 }
 
-/// Every store with its product and order counts, each read in its own schema.
-pub async fn store_summaries(pool: &PgPool) -> Result<Vec<StoreSummary>> {
-    let mut summaries = Vec::new();
-    for tenant in registry::list(pool).await? {
-        let mut tx = TenantTx::begin_read_only(pool, &tenant.schema_name).await?;
-        let products = catalog::count(&mut tx).await?;
-        let orders = orders::count(&mut tx).await?;
-        tx.commit().await?;
-        summaries.push(StoreSummary {
-            tenant,
-            products,
-            orders,
-        });
-    }
-    Ok(summaries)
+/// A page of the platform admin's store list: its stores with their counts, where the
+/// neighbouring pages start, and the registry's counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StorePage {
+    pub stores: Vec<StoreSummary>,
+    pub previous: Option<i64>,
+    pub next: Option<i64>,
+    pub counts: Counts,
+}
+
+/// How many stores' own counts are read at once for a page: enough to hide most of the
+/// round trips, few enough to leave the pool to the stores' visitors.
+const STORE_READS_AT_ONCE: usize = 4;
+
+/// One page of stores ([`directory::page`]) with the registry's counts (one query) and
+/// each listed store's product and order counts. Those live in the stores' own schemas,
+/// so each is a one-round-trip read in that store's scope: the same road as any store
+/// read, which also keeps the page working when stores sit on different database nodes
+/// (docs/scale-out.md). Only the page's stores are read, never all of them.
+pub async fn store_page(
+    pool: &PgPool,
+    search: Option<&Search>,
+    from: Position,
+    size: u32,
+) -> Result<StorePage> {
+    let page = directory::page(pool, search, from, size).await?;
+    let counts = directory::counts(pool, search).await?;
+    let stores = stream::iter(page.stores)
+        .map(|tenant| async move {
+            let (products, orders) = tenancy::read(
+                pool,
+                &tenant.schema_name,
+                (catalog::product_count(), orders::order_count()),
+            )
+            .await?;
+            Ok::<_, Error>(StoreSummary {
+                tenant,
+                products,
+                orders,
+            })
+        })
+        .buffered(STORE_READS_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(StorePage {
+        stores,
+        previous: page.previous,
+        next: page.next,
+        counts,
+    })
 }

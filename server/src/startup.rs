@@ -31,7 +31,7 @@ use app::{shell, App};
 use marketplace::security::Policy;
 use marketplace::sweep::Sweeper;
 use marketplace::tenancy::resolver::{PublicHosts, Resolver};
-use marketplace::tenancy::Site;
+use marketplace::tenancy::{ShardedPool, Site};
 
 use crate::form_errors::{self, FormErrorKey};
 use crate::limits::{LimitRules, Limits};
@@ -83,6 +83,7 @@ pub fn state(
     let resolver = Arc::new(Resolver::new(pool.clone(), public_hosts));
     AppState {
         leptos_options,
+        stores: ShardedPool::single(pool.clone()),
         pool,
         resolver,
         policy,

@@ -20,8 +20,9 @@ use std::vec;
 use futures::TryStreamExt as _;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
-use sqlx::{Either, FromRow, PgPool, Postgres};
+use sqlx::{Either, FromRow, Postgres};
 
+use super::connections::StoreConnections;
 use super::names::SchemaName;
 use crate::Result;
 
@@ -247,14 +248,22 @@ pub(crate) fn batch_sql(schema: &SchemaName, reads: &impl Reads) -> String {
 /// An idle pooled connection is taken as it is, without the pool's health check (a
 /// round trip of its own); if it turns out to be broken (the database restarted since),
 /// the batch — read-only, so safe to repeat — runs once more on a checked connection.
-pub async fn read<R: Reads>(pool: &PgPool, schema: &SchemaName, reads: R) -> Result<R::Output> {
+///
+/// `pool` chooses the connection for the store ([`StoreConnections`]).
+pub async fn read<R: Reads>(
+    pool: &impl StoreConnections,
+    schema: &SchemaName,
+    reads: R,
+) -> Result<R::Output> {
     let sql = batch_sql(schema, &reads);
-    let results = match pool.try_acquire() {
+    let results = match pool.try_acquire_for(schema) {
         Some(conn) => match run(conn, &sql).await {
-            Err(err) if is_broken_connection(&err) => run(pool.acquire().await?, &sql).await?,
+            Err(err) if is_broken_connection(&err) => {
+                run(pool.acquire_for(schema).await?, &sql).await?
+            }
             other => other?,
         },
-        None => run(pool.acquire().await?, &sql).await?,
+        None => run(pool.acquire_for(schema).await?, &sql).await?,
     };
     // One list per statement: the switch's, the reads', `COMMIT`'s. Keep the reads'.
     let reads_end = results.len().saturating_sub(1);

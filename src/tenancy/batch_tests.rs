@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
 
 use super::*;
 use crate::cart::{self, Owner};

@@ -10,6 +10,11 @@
 //! fully migrated or exactly as it was. Stores are independent, so [`migrate_tenants`]
 //! runs several at once and reports each store's outcome; one failure never stops or
 //! undoes the others.
+//!
+//! Each store's applied version is also recorded in `public.tenants.schema_version`,
+//! in the same transaction as its ledger, so that a run over ten thousand up-to-date
+//! stores is one query; the ledger stays the source of truth whenever a store is
+//! actually migrated (or named with `--schema`).
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -80,6 +85,11 @@ impl MigrationSet {
         self.migrations.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
+    /// The migrations, in the order they were given.
+    pub(crate) fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
     pub fn len(&self) -> usize {
         self.migrations.len()
     }
@@ -111,6 +121,19 @@ impl Ledger<'_> {
     }
 }
 
+/// Creates a schema's migration ledger, `table`, if it is missing.
+pub(crate) fn ledger_sql(table: &str) -> String {
+    format!(
+        "create table if not exists {table} (
+            version bigint primary key,
+            description text not null,
+            checksum bytea not null,
+            execution_ms bigint not null,
+            applied_at timestamptz not null default now()
+        )"
+    )
+}
+
 /// Applies what `set` has and `ledger`'s schema lacks, on a connection that is inside a
 /// transaction whose `search_path` is that schema alone. Returns the versions applied.
 async fn apply(
@@ -126,15 +149,7 @@ async fn apply(
     let table = ledger.table();
     // Statements are built into locals first: a temporary String borrowed across an
     // await makes the future not provably Send (rustc's higher-ranked lifetime limits).
-    let create = format!(
-        "create table if not exists {table} (
-            version bigint primary key,
-            description text not null,
-            checksum bytea not null,
-            execution_ms bigint not null,
-            applied_at timestamptz not null default now()
-        )"
-    );
+    let create = ledger_sql(&table);
     (&mut *conn).execute(sqlx::raw_sql(&create)).await?;
     let select = format!("select version, checksum from {table} order by version");
     let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(&select).fetch_all(&mut *conn).await?;
@@ -206,18 +221,6 @@ pub async fn migrate_public(pool: &PgPool) -> Result<Vec<i64>> {
     Ok(applied)
 }
 
-/// Applies pending migrations to a schema that the caller's transaction has just
-/// created (provisioning). Points the transaction's `search_path` at the schema alone.
-pub(crate) async fn apply_to_new_schema(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    set: &MigrationSet,
-) -> Result<Vec<i64>> {
-    let enter = format!("set local search_path to {}", schema.quoted());
-    (&mut *conn).execute(sqlx::raw_sql(&enter)).await?;
-    apply(conn, Ledger::Tenant(schema), set).await
-}
-
 /// Migrates one store's schema in its own transaction. Returns the versions applied.
 pub async fn migrate_tenant(
     pool: &PgPool,
@@ -248,8 +251,31 @@ pub async fn migrate_tenant(
         // New tables (and stores from before per-store roles) get their grants.
         super::roles::grant(&mut tx, schema).await?;
     }
+    // The ledger now holds exactly `set` (an unknown applied version was refused
+    // above): the registry's copy of the version follows in the same transaction.
+    sqlx::query(
+        "update public.tenants set schema_version = $1 \
+         where schema_name = $2 and schema_version is distinct from $1",
+    )
+    .bind(set.latest())
+    .bind(schema.as_str())
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(applied)
+}
+
+/// The stores whose recorded `schema_version` is not `latest` (unknown included), in
+/// the order they were created: one query, however many stores are up to date.
+pub async fn behind(pool: &PgPool, latest: i64) -> Result<Vec<SchemaName>> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "select schema_name from public.tenants \
+         where schema_version is distinct from $1 order by id",
+    )
+    .bind(latest)
+    .fetch_all(pool)
+    .await?;
+    names.into_iter().map(SchemaName::try_from).collect()
 }
 
 /// One store's result in a [`migrate_tenants`] run.
@@ -260,8 +286,12 @@ pub struct TenantOutcome {
     pub elapsed: Duration,
 }
 
-/// Migrates the given stores (all stores when `only` is `None`), at most `jobs` at a
-/// time, calling `on_done` as each finishes. Every store's outcome is returned.
+/// Migrates the given store (`only`), or every store whose recorded version is not
+/// `set`'s latest, at most `jobs` at a time, calling `on_done` as each finishes with the
+/// number of stores visited. Every visited store's outcome is returned; stores already
+/// up to date by their recorded version cost nothing but the one query of [`behind`].
+/// A store that fails keeps its old version, so running again visits only the stores
+/// still behind (a run is resumable).
 pub async fn migrate_tenants(
     pool: &PgPool,
     set: &MigrationSet,
@@ -271,11 +301,7 @@ pub async fn migrate_tenants(
 ) -> Result<Vec<TenantOutcome>> {
     let schemas: Vec<SchemaName> = match only {
         Some(schema) => vec![registry::get_by_schema(pool, schema).await?.schema_name],
-        None => registry::list(pool)
-            .await?
-            .into_iter()
-            .map(|t| t.schema_name)
-            .collect(),
+        None => behind(pool, set.latest()).await?,
     };
     let total = schemas.len();
     let mut outcomes = Vec::with_capacity(total);

@@ -9,23 +9,35 @@
 //! * [`names`] — validated schema and host names; the only values ever rendered into SQL
 //!   as identifiers, and only by this module.
 //! * [`registry`] — the `public.tenants` and `public.domains` tables.
+//! * [`directory`] — the registry a page at a time, searched, with its counts: the
+//!   platform admin's store list and `list-tenants` at 10,000 stores.
 //! * [`resolver`] — host → tenant, cached in memory, invalidated through `LISTEN/NOTIFY`
 //!   (`TenantMainMiddleware` in django-tenants).
+//! * [`host_cache`] — the resolver's bounded LRU caches, forgotten per store and host.
 //! * [`lookup`] — the resolver's answer for a `Host` header, with each step timed: what
 //!   the server's tenant layer runs per request and the request-flow page replays.
 //! * [`scope`] — [`TenantTx`], the transaction with a transaction-local `search_path` that
 //!   every store query runs on (`connection.set_tenant` in django-tenants, minus its
 //!   pooled-connection leaks).
+//! * [`connections`] — which pooled connection a store's transaction runs on: the
+//!   store-affine [`ShardedPool`], so each backend caches only some stores' catalogs.
 //! * [`batch`] — store reads in one round trip: the switch, several `SELECT`s and
 //!   `COMMIT` in one message, inside the same transaction-local scope as a [`TenantTx`].
 //! * [`migrate`] — per-schema migrations with their own bookkeeping (`migrate_schemas`).
+//! * [`fresh`] — a new store's schema, ledger and grants rendered into one message.
 //! * [`provision`] — creating and dropping a store, all or nothing (`create_tenant`).
 //! * [`roles`] — each store's own database role, entered by every store transaction:
 //!   PostgreSQL refuses other stores' tables inside it (django-tenants has no such layer).
 //! * [`explain`] — the demo's SQL-looking descriptions of routing, from validated names.
 
 pub mod batch;
+#[cfg(test)]
+mod citus_lint;
+pub mod connections;
+pub mod directory;
 pub mod explain;
+pub(crate) mod fresh;
+pub mod host_cache;
 pub mod lookup;
 pub mod migrate;
 pub mod names;
@@ -38,6 +50,7 @@ pub mod scope;
 pub(crate) mod testing;
 
 pub use batch::{read, Read, Reads};
+pub use connections::{ShardedPool, StoreConnections};
 pub use lookup::{look_up_host, HostLookup, LayerMarks};
 pub use names::{Hostname, SchemaName};
 pub use registry::{Domain, Tenant, TenantStatus};

@@ -4,12 +4,15 @@
 //! A store is created in one transaction: its registry row, its primary domain, its
 //! schema, every tenant migration and its settings row. PostgreSQL's DDL is
 //! transactional, so any failure along the way — a taken domain, a broken migration, a
-//! crash — leaves no schema, no registry row and no domain behind.
+//! crash — leaves no schema, no registry row and no domain behind. The schema is filled
+//! by one pre-rendered script ([`super::fresh`]), so a store costs a handful of round
+//! trips whatever the number of migrations.
 
 use sqlx::Executor as _;
 use sqlx::PgPool;
 
-use super::migrate::{self, MigrationSet};
+use super::fresh;
+use super::migrate::MigrationSet;
 use super::names::{Hostname, SchemaName};
 use super::registry::{self, Tenant};
 use super::resolver::ServedHosts;
@@ -86,8 +89,16 @@ pub async fn create_with(
             },
             _ => Error::Database(err),
         })?;
-    migrate::apply_to_new_schema(&mut tx, &new.schema, migrations).await?;
-    roles::grant(&mut tx, &new.schema).await?;
+    let script = fresh::script(&new.schema, tenant_id, migrations);
+    (&mut *tx)
+        .execute(sqlx::raw_sql(&script))
+        .await
+        .map_err(|err| {
+            Error::Migration(format!(
+                "schema {}: the tenant migrations failed while creating the store: {err}",
+                new.schema
+            ))
+        })?;
 
     let mut store = TenantTx::adopt(tx, &new.schema).await?;
     settings::init(&mut store, &new.name, &new.schema.order_prefix()).await?;
@@ -95,7 +106,7 @@ pub async fn create_with(
     store.leave_store_role().await?;
     store.commit().await?;
 
-    hosts.forget();
+    hosts.forget(tenant_id, Some(&new.domain));
 
     registry::find_by_schema(pool, &new.schema)
         .await?
@@ -118,18 +129,18 @@ pub async fn drop(
         ));
     }
     let mut tx = pool.begin().await?;
-    let deleted = sqlx::query("delete from public.tenants where schema_name = $1")
-        .bind(schema.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
+    let deleted: Option<i64> =
+        sqlx::query_scalar("delete from public.tenants where schema_name = $1 returning id")
+            .bind(schema.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(tenant_id) = deleted else {
         return Err(Error::not_found(format!("store '{schema}'")));
-    }
+    };
     let drop = format!("drop schema if exists {} cascade", schema.quoted());
     (&mut *tx).execute(sqlx::raw_sql(&drop)).await?;
     roles::revoke(&mut tx, schema).await?;
     tx.commit().await?;
-    hosts.forget();
+    hosts.forget(tenant_id, None);
     Ok(())
 }

@@ -245,7 +245,7 @@ pub async fn change_status(
 ) -> Result<()> {
     let tenant = get_by_schema(pool, schema).await?;
     set_status(pool, tenant.id, status).await?;
-    hosts.forget();
+    hosts.forget(tenant.id, None);
     Ok(())
 }
 
@@ -299,7 +299,7 @@ pub async fn change_domain(
         DomainChange::Remove => remove_domain(&mut tx, tenant_id, domain).await?,
     }
     tx.commit().await?;
-    hosts.forget();
+    hosts.forget(tenant_id, Some(domain));
     Ok(())
 }
 

@@ -1,30 +1,26 @@
 //! Host → store resolution, cached (django-tenants' `TenantMainMiddleware`).
 //!
 //! A request's host is looked up once in `public.domains`; the answer — a store, the
-//! public site, or nobody — is cached in memory. Every change to `public.tenants` or
-//! `public.domains` fires `NOTIFY marketplace_tenancy` from a trigger, whichever process
-//! made it (the CLI, another server); [`Resolver::spawn_listener`] clears the cache when
-//! one arrives, and also whenever its listening connection was lost (a notification may
-//! have been missed). A lookup that raced with an invalidation is not cached: each
-//! lookup remembers the cache generation it started in.
+//! public site, or nobody — is kept in a bounded [`HostCache`]. Every change to
+//! `public.tenants` or `public.domains` fires `NOTIFY marketplace_tenancy` from a
+//! trigger, whichever process made it (the CLI, another server), naming the store and
+//! host it touched; [`Resolver::spawn_listener`] forgets just those, and everything
+//! whenever its listening connection was lost (a notification may have been missed).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
+use super::host_cache::{self, Forget, HostCache};
 use super::names::Hostname;
 use super::registry::{self, Tenant};
 use crate::{Error, Result};
 
 /// The `NOTIFY` channel the registry's triggers signal on.
 pub const CHANNEL: &str = "marketplace_tenancy";
-
-/// Entries kept before the cache starts over; bounds memory under junk `Host` headers.
-const CAPACITY: usize = 10_000;
 
 /// What a host serves.
 #[derive(Debug, Clone)]
@@ -98,8 +94,10 @@ impl Default for PublicHosts {
 /// change through `NOTIFY` anyway.
 pub trait ServedHosts {
     fn public_hosts(&self) -> &PublicHosts;
-    /// Called after a change to the registry was committed.
-    fn forget(&self) {}
+    /// Called after a change to a store's registry rows was committed: every host of
+    /// the store `tenant_id` is forgotten, and `host` (a domain added, removed or made
+    /// primary, which may be remembered as serving nothing).
+    fn forget(&self, _tenant_id: i64, _host: Option<&Hostname>) {}
 }
 
 impl ServedHosts for PublicHosts {
@@ -113,8 +111,11 @@ impl ServedHosts for Resolver {
         &self.public_hosts
     }
 
-    fn forget(&self) {
-        self.invalidate();
+    fn forget(&self, tenant_id: i64, host: Option<&Hostname>) {
+        self.cache.forget(&Forget::Store {
+            tenant_id,
+            host: host.cloned(),
+        });
     }
 }
 
@@ -122,19 +123,37 @@ impl ServedHosts for Resolver {
 pub struct Resolver {
     pool: PgPool,
     public_hosts: PublicHosts,
-    cache: RwLock<HashMap<Hostname, Option<Arc<Tenant>>>>,
-    generation: AtomicU64,
+    cache: HostCache,
     listening: AtomicBool,
+    heard: AtomicU64,
 }
 
 impl Resolver {
+    /// A resolver with the default cache bounds ([`host_cache::DEFAULT_STORE_HOSTS`],
+    /// [`host_cache::DEFAULT_UNKNOWN_HOSTS`]).
     pub fn new(pool: PgPool, public_hosts: PublicHosts) -> Self {
+        Self::with_capacity(
+            pool,
+            public_hosts,
+            host_cache::DEFAULT_STORE_HOSTS,
+            host_cache::DEFAULT_UNKNOWN_HOSTS,
+        )
+    }
+
+    /// A resolver remembering at most `store_hosts` hosts that serve a store and
+    /// `unknown_hosts` hosts that serve nothing, each least recently used first out.
+    pub fn with_capacity(
+        pool: PgPool,
+        public_hosts: PublicHosts,
+        store_hosts: usize,
+        unknown_hosts: usize,
+    ) -> Self {
         Resolver {
             pool,
             public_hosts,
-            cache: RwLock::default(),
-            generation: AtomicU64::new(0),
+            cache: HostCache::new(store_hosts, unknown_hosts),
             listening: AtomicBool::new(false),
+            heard: AtomicU64::new(0),
         }
     }
 
@@ -150,31 +169,17 @@ impl Resolver {
                 cache_hit: true,
             });
         }
-        let cached = self
-            .cache
-            .read()
-            .expect("resolver cache lock poisoned")
-            .get(host)
-            .cloned();
-        if let Some(entry) = cached {
+        if let Some(entry) = self.cache.get(host) {
             return Ok(Resolution {
                 site: entry.map(Site::Store),
                 cache_hit: true,
             });
         }
-        let generation = self.generation.load(Ordering::Acquire);
+        let generation = self.cache.generation();
         let found = registry::find_by_domain(&self.pool, host)
             .await?
             .map(Arc::new);
-        {
-            let mut cache = self.cache.write().expect("resolver cache lock poisoned");
-            if self.generation.load(Ordering::Acquire) == generation {
-                if cache.len() >= CAPACITY {
-                    cache.clear();
-                }
-                cache.insert(host.clone(), found.clone());
-            }
-        }
+        self.cache.remember(host, found.clone(), generation);
         Ok(Resolution {
             site: found.map(Site::Store),
             cache_hit: false,
@@ -183,17 +188,23 @@ impl Resolver {
 
     /// Forgets every cached answer.
     pub fn invalidate(&self) {
-        let mut cache = self.cache.write().expect("resolver cache lock poisoned");
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        cache.clear();
+        self.cache.forget(&Forget::All);
     }
 
-    /// Number of cached hosts (for diagnostics and tests).
+    /// Number of cached hosts, both kinds (for diagnostics and tests).
     pub fn cached(&self) -> usize {
-        self.cache
-            .read()
-            .expect("resolver cache lock poisoned")
-            .len()
+        let (stores, unknown) = self.cache.len();
+        stores + unknown
+    }
+
+    /// Cached hosts that serve a store, and cached hosts that serve nothing.
+    pub fn cached_by_kind(&self) -> (usize, usize) {
+        self.cache.len()
+    }
+
+    /// Registry changes heard through `NOTIFY` so far (diagnostics; tests wait on it).
+    pub fn heard(&self) -> u64 {
+        self.heard.load(Ordering::Acquire)
     }
 
     /// Whether the change listener is connected (changes made elsewhere are heard).
@@ -201,7 +212,7 @@ impl Resolver {
         self.listening.load(Ordering::Acquire)
     }
 
-    /// Listens for registry changes and invalidates the cache on each. Runs until the
+    /// Listens for registry changes and forgets what each touched. Runs until the
     /// returned task is aborted; reconnects by itself.
     pub fn spawn_listener(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let resolver = Arc::clone(self);
@@ -225,7 +236,10 @@ impl Resolver {
         self.listening.store(true, Ordering::Release);
         loop {
             match listener.try_recv().await? {
-                Some(_) => self.invalidate(),
+                Some(change) => {
+                    self.cache.forget(&Forget::parse(change.payload()));
+                    self.heard.fetch_add(1, Ordering::AcqRel);
+                }
                 // The connection was lost and re-established: notifications may be missing.
                 None => self.invalidate(),
             }

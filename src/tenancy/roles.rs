@@ -56,18 +56,7 @@ pub fn role_name(schema: &SchemaName) -> String {
 pub(crate) async fn grant(conn: &mut PgConnection, schema: &SchemaName) -> Result<()> {
     let role = role_of(schema);
     let quoted = schema.quoted();
-    // Both in blocks of their own: another database's provisioning may be creating the
-    // same role at the same moment. A superuser may switch to any role already.
-    let create = format!(
-        "do $$ begin create role {role} nologin; \
-         exception when duplicate_object or unique_violation then null; end $$; \
-         do $$ begin \
-           if not (select rolsuper from pg_catalog.pg_roles where rolname = current_user) then \
-             grant {role} to current_user; \
-           end if; \
-         exception when duplicate_object or unique_violation then null; end $$; \
-         grant usage on schema {quoted} to {role}"
-    );
+    let create = create_sql(schema);
     (&mut *conn).execute(sqlx::raw_sql(&create)).await?;
     let relations: Vec<(String, String)> = sqlx::query_as(
         "select c.relname::text, c.relkind::text from pg_catalog.pg_class c \
@@ -112,6 +101,57 @@ pub(crate) async fn grant(conn: &mut PgConnection, schema: &SchemaName) -> Resul
             .await?;
     }
     Ok(())
+}
+
+/// Creates the store's role if missing, lets the login role switch to it and grants it
+/// usage of the schema. Both in blocks of their own: another database's provisioning
+/// may be creating the same role at the same moment. A superuser may switch to any role
+/// already.
+pub(crate) fn create_sql(schema: &SchemaName) -> String {
+    let role = role_of(schema);
+    let quoted = schema.quoted();
+    format!(
+        "do $$ begin create role {role} nologin; \
+         exception when duplicate_object or unique_violation then null; end $$; \
+         do $$ begin \
+           if not (select rolsuper from pg_catalog.pg_roles where rolname = current_user) then \
+             grant {role} to current_user; \
+           end if; \
+         exception when duplicate_object or unique_violation then null; end $$; \
+         grant usage on schema {quoted} to {role}"
+    )
+}
+
+/// [`grant`] for a schema that provisioning has just filled, as one statement list
+/// sent in the same message as the migrations: the same relations listed by the same
+/// catalog query, but read and granted inside the database in a `DO` block, with no
+/// round trip between.
+pub(crate) fn fresh_grants_sql(schema: &SchemaName) -> String {
+    let role = role_of(schema);
+    let quoted = schema.quoted();
+    let name = schema.as_str();
+    format!(
+        "{create}; \
+         do $$ declare tables text; sequences text; begin \
+           select string_agg('{quoted}.' || quote_ident(c.relname), ', ' order by c.relname) \
+                    filter (where c.relkind in ('r', 'p')), \
+                  string_agg('{quoted}.' || quote_ident(c.relname), ', ' order by c.relname) \
+                    filter (where c.relkind = 'S') \
+             into tables, sequences \
+             from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             where n.nspname = '{name}' and c.relkind in ('r', 'p', 'S') \
+               and c.relname <> 'schema_migrations'; \
+           if tables is not null then \
+             execute 'grant select, insert, update, delete on table ' || tables || ' to {role}; \
+               revoke select, insert, update, delete, truncate, references, trigger \
+               on table ' || tables || ' from current_user'; \
+           end if; \
+           if sequences is not null then \
+             execute 'grant usage, select, update on sequence ' || sequences || ' to {role}'; \
+           end if; \
+         end $$",
+        create = create_sql(schema)
+    )
 }
 
 /// Takes away everything the store's role holds in this database (its schema is being

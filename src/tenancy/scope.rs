@@ -21,8 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::Executor as _;
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 
+use super::connections::StoreConnections;
 use super::names::SchemaName;
 use crate::Result;
 
@@ -39,19 +40,30 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
-    /// Opens a read-write transaction in `schema`.
-    pub async fn begin(pool: &PgPool, schema: &SchemaName) -> Result<Self> {
+    /// Opens a read-write transaction in `schema`, on a connection `pool` chooses for
+    /// it (a plain `PgPool`, or the server's store-affine
+    /// [`super::connections::ShardedPool`]).
+    pub async fn begin(pool: &impl StoreConnections, schema: &SchemaName) -> Result<Self> {
         Self::begin_as(pool, schema, "begin").await
     }
 
     /// Opens a read-only transaction in `schema`: any write in it fails in PostgreSQL.
-    pub async fn begin_read_only(pool: &PgPool, schema: &SchemaName) -> Result<Self> {
+    pub async fn begin_read_only(
+        pool: &impl StoreConnections,
+        schema: &SchemaName,
+    ) -> Result<Self> {
         Self::begin_as(pool, schema, "begin read only").await
     }
 
-    async fn begin_as(pool: &PgPool, schema: &SchemaName, begin: &'static str) -> Result<Self> {
+    async fn begin_as(
+        pool: &impl StoreConnections,
+        schema: &SchemaName,
+        begin: &'static str,
+    ) -> Result<Self> {
         let started = Instant::now();
-        let tx = pool.begin_with(switch_sql(Some(begin), schema)).await?;
+        let conn = pool.acquire_for(schema).await?;
+        // What sqlx's own `Pool::begin_with` does with the connection it acquires.
+        let tx = Transaction::begin(conn, Some(switch_sql(Some(begin), schema).into())).await?;
         Ok(TenantTx {
             tx,
             schema: schema.clone(),

@@ -3,7 +3,7 @@
 //! it with the project's own pool settings.
 
 use marketplace::tenancy::provision::{self, NewTenant};
-use marketplace::tenancy::resolver::PublicHosts;
+use marketplace::tenancy::resolver::{PublicHosts, ServedHosts};
 use marketplace::tenancy::{migrate, Tenant};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
@@ -21,6 +21,11 @@ pub async fn platform(options: PgConnectOptions, max_connections: u32) -> PgPool
 
 /// Creates a store named after its schema, served at `<schema>.localhost`.
 pub async fn store(pool: &PgPool, schema: &str) -> Tenant {
+    store_with(pool, schema, &PublicHosts::default()).await
+}
+
+/// [`store`], told to `hosts` (a resolver forgets the new host at once).
+pub async fn store_with(pool: &PgPool, schema: &str, hosts: &impl ServedHosts) -> Tenant {
     let new = NewTenant::parse(
         &format!("Store {schema}"),
         &format!("owner@{schema}.example"),
@@ -28,7 +33,7 @@ pub async fn store(pool: &PgPool, schema: &str) -> Tenant {
         &format!("{schema}.localhost"),
     )
     .expect("valid test store");
-    provision::create(pool, &new, &PublicHosts::default())
+    provision::create(pool, &new, hosts)
         .await
         .expect("create test store")
 }

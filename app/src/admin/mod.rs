@@ -329,7 +329,12 @@ fn WrongHost(for_platform: bool) -> impl IntoView {
 #[component]
 pub fn AdminHome() -> impl IntoView {
     // Created here, before the shell's Suspense (see [`AdminShell`]).
-    let home = Resource::new(session_version(), |_| load_admin_home());
+    let stores = platform::list::store_query();
+    let session = session_version();
+    let home = Resource::new(
+        move || (stores(), session()),
+        |((q, after, before), _)| load_admin_home(q, after, before),
+    );
     view! {
         <AdminShell
             store=move || view! { <store::Dashboard home/> }
@@ -343,7 +348,7 @@ pub fn AdminHome() -> impl IntoView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HomeData {
     Store(store::DashboardView),
-    Platform(Vec<platform::StoreRow>),
+    Platform(platform::StoreListing),
 }
 
 impl HomeData {
@@ -354,20 +359,27 @@ impl HomeData {
         }
     }
 
-    fn stores(self) -> Result<Vec<platform::StoreRow>, AppError> {
+    fn stores(self) -> Result<platform::StoreListing, AppError> {
         match self {
-            HomeData::Platform(rows) => Ok(rows),
+            HomeData::Platform(listing) => Ok(listing),
             HomeData::Store(_) => Err(AppError::forbidden()),
         }
     }
 }
 
 /// `/admin`'s data, for whichever kind of host asks: one request, never one meant for
-/// the other kind of host.
+/// the other kind of host. The store list's query (`q`, `after`, `before`: see
+/// [`platform::list_stores`]) means nothing on a store's host.
 #[server(endpoint = "admin/home")]
-pub async fn load_admin_home() -> Result<HomeData, AppError> {
+pub async fn load_admin_home(
+    q: Option<String>,
+    after: Option<i64>,
+    before: Option<i64>,
+) -> Result<HomeData, AppError> {
     match crate::ssr::site().await?.tenant() {
         Some(_) => Ok(HomeData::Store(store::load_dashboard().await?)),
-        None => Ok(HomeData::Platform(platform::list_stores().await?)),
+        None => Ok(HomeData::Platform(
+            platform::list_stores(q, after, before).await?,
+        )),
     }
 }

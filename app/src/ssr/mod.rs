@@ -16,7 +16,7 @@ use axum::extract::FromRef;
 use axum::Extension;
 use leptos::prelude::*;
 use marketplace::security::Policy;
-use marketplace::tenancy::{Hostname, LayerMarks, Resolver, Site, Tenant, TenantTx};
+use marketplace::tenancy::{Hostname, LayerMarks, Resolver, ShardedPool, Site, Tenant, TenantTx};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -35,6 +35,10 @@ pub use cookies::get_in as cookie_in;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    /// The connections store transactions run on: store-affine shards in the server
+    /// ([`ShardedPool`]), so each database backend caches only some stores' catalogs;
+    /// one shard over [`Self::pool`] until the server sets its own.
+    pub stores: ShardedPool,
     pub resolver: Arc<Resolver>,
     /// Login throttling, session lifetimes, the sweeper's pace.
     pub policy: Policy,
@@ -143,13 +147,13 @@ pub async fn store() -> Result<(AppState, Arc<Tenant>), AppError> {
 /// A read-only transaction in the request's store.
 pub async fn read() -> Result<TenantTx, AppError> {
     let (state, tenant) = store().await?;
-    Ok(TenantTx::begin_read_only(&state.pool, &tenant.schema_name).await?)
+    Ok(TenantTx::begin_read_only(&state.stores, &tenant.schema_name).await?)
 }
 
 /// A read-write transaction in the request's store.
 pub async fn write() -> Result<TenantTx, AppError> {
     let (state, tenant) = store().await?;
-    Ok(TenantTx::begin(&state.pool, &tenant.schema_name).await?)
+    Ok(TenantTx::begin(&state.stores, &tenant.schema_name).await?)
 }
 
 /// Sets the HTTP status of the page being rendered (404 for a missing order, …).

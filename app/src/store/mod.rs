@@ -80,7 +80,7 @@ pub(crate) async fn read_with_header<R: marketplace::tenancy::Reads>(
     let (state, tenant) = crate::ssr::store().await?;
     let token = crate::ssr::session_token().await;
     let (settings, visitor, output) = tenancy::read(
-        &state.pool,
+        &state.stores,
         &tenant.schema_name,
         (
             settings::current(),

@@ -61,20 +61,44 @@ pub enum Command {
         /// How many stores to migrate at once.
         #[arg(long, default_value_t = 4)]
         jobs: usize,
+        /// Benchmarks only, on a throwaway database: the SQL in this file runs as one
+        /// more tenant migration (numbered after the newest), to time a real migration
+        /// over every store (scripts/bench-scale). Its ledger rows would refuse a later
+        /// migration of the same number, so never on a database that is kept.
+        #[arg(long, hide = true, value_name = "FILE")]
+        bench_migration: Option<std::path::PathBuf>,
     },
-    /// Create a store: its schema, tables and primary domain, all or nothing.
+    /// Create a store: its schema, tables and primary domain, all or nothing. With
+    /// --from-file, create many: each CSV row is one store, created (or refused) on its
+    /// own, `--jobs` at a time; failed rows are listed with their line number and the
+    /// exit status is non-zero if any failed.
+    #[command(
+        after_help = "Bulk creation: marketplace create-tenant --from-file stores.csv --jobs 4\n\
+        stores.csv starts with the header line `name,owner_email,schema,domain`, then one \
+        store per line (fields may be quoted, as in any CSV). A row that is invalid or \
+        names a schema or domain already taken is reported and skipped; the others are \
+        created. Rerunning the same file creates only what is missing and reports the \
+        rest as taken."
+    )]
     CreateTenant {
-        #[arg(long)]
-        name: String,
+        #[arg(long, required_unless_present = "from_file")]
+        name: Option<String>,
         /// The store owner's email.
-        #[arg(long)]
-        email: String,
+        #[arg(long, required_unless_present = "from_file")]
+        email: Option<String>,
         /// The PostgreSQL schema (lowercase letters, digits, underscores).
-        #[arg(long)]
-        schema: String,
+        #[arg(long, required_unless_present = "from_file")]
+        schema: Option<String>,
         /// The host name that serves the store, e.g. electronics.localhost.
-        #[arg(long)]
-        domain: String,
+        #[arg(long, required_unless_present = "from_file")]
+        domain: Option<String>,
+        /// Create every store of a CSV file (columns: name, owner_email, schema, domain;
+        /// a header line first) instead of one from the flags above.
+        #[arg(long, conflicts_with_all = ["name", "email", "schema", "domain"])]
+        from_file: Option<PathBuf>,
+        /// With --from-file: how many stores to create at once.
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
     },
     /// Create the demo stores and their data (TechStore and Fashion Boutique).
     CreateTestData {
@@ -96,8 +120,9 @@ pub enum Command {
         #[arg(long, hide_env_values = true)]
         password: Option<String>,
     },
-    /// List the stores.
-    ListTenants,
+    /// List the stores, oldest first, as they are read: narrow with --search, page with
+    /// --limit and --after.
+    ListTenants(super::list::ListArgs),
 }
 
 /// The flags of `serve`: where to listen, which proxy headers to believe, and the
@@ -139,7 +164,26 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
+    pub pool: PoolArgs,
+    #[command(flatten)]
     pub security: SecurityArgs,
+}
+
+/// How store transactions share the database connections
+/// ([`marketplace::tenancy::ShardedPool`], [`marketplace::db::Recycling`]).
+#[derive(Debug, clap::Args)]
+pub struct PoolArgs {
+    /// Shards the store connections are split into; each store is at home in one, so
+    /// each database backend caches only some stores (default: max connections / 2).
+    #[arg(long, env = "MARKETPLACE_POOL_SHARDS")]
+    pub pool_shards: Option<u32>,
+    /// Replace a pooled connection whose database backend uses more than this, in MiB.
+    #[arg(long, env = "MARKETPLACE_RECYCLE_MEMORY_MB", default_value_t = 64)]
+    pub recycle_memory_mb: u32,
+    /// Measure a backend's memory about once per this many uses of its connection
+    /// (0: never; connections are then replaced by age only).
+    #[arg(long, env = "MARKETPLACE_RECYCLE_SAMPLE_EVERY", default_value_t = 64)]
+    pub recycle_sample_every: u64,
 }
 
 /// Timeouts and concurrency limits of `serve`.

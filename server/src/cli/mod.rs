@@ -1,10 +1,12 @@
 //! The command line. The words are django-tenants' (`migrate-schemas`,
 //! `create-tenant`, `create-superuser`, …) so a Django user finds their way.
 //!
-//! [`args`] says what the command line accepts; [`serve`], [`migrate`] and [`stores`]
-//! do each subcommand's work, and [`run`] connects to the database and dispatches.
+//! [`args`] says what the command line accepts; [`serve`], [`migrate`], [`stores`] and
+//! [`bulk`] do each subcommand's work, and [`run`] connects to the database and dispatches.
 
 mod args;
+mod bulk;
+mod list;
 mod migrate;
 mod serve;
 mod stores;
@@ -59,15 +61,31 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
     match cli.command {
         Command::Serve(args) => serve::serve(pool, public_hosts, args).await,
-        Command::MigrateSchemas { schema, jobs } => {
-            migrate::migrate_schemas(&pool, schema.as_deref(), jobs).await
+        Command::MigrateSchemas {
+            schema,
+            jobs,
+            bench_migration,
+        } => {
+            migrate::migrate_schemas(&pool, schema.as_deref(), jobs, bench_migration.as_deref())
+                .await
         }
+        Command::CreateTenant {
+            from_file: Some(path),
+            jobs,
+            ..
+        } => bulk::create_tenants(&pool, &public_hosts, &path, jobs).await,
         Command::CreateTenant {
             name,
             email,
             schema,
             domain,
-        } => stores::create_tenant(&pool, &public_hosts, &name, &email, &schema, &domain).await,
+            ..
+        } => {
+            let field = |value: Option<String>| value.unwrap_or_default();
+            let (name, email) = (field(name), field(email));
+            let (schema, domain) = (field(schema), field(domain));
+            stores::create_tenant(&pool, &public_hosts, &name, &email, &schema, &domain).await
+        }
         Command::CreateTestData { admin_password } => {
             stores::create_test_data(&pool, &public_hosts, admin_password.as_deref()).await
         }
@@ -77,6 +95,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             email,
             password,
         } => stores::create_superuser(&pool, schema.as_deref(), &username, &email, password).await,
-        Command::ListTenants => stores::list_tenants(&pool).await,
+        Command::ListTenants(args) => list::list_tenants(&pool, &args).await,
     }
 }

@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use marketplace::tenancy::registry;
+use marketplace::db::Recycling;
 use marketplace::tenancy::resolver::PublicHosts;
+use marketplace::tenancy::{registry, ShardedPool};
 use sqlx::PgPool;
 
+use super::args::PoolArgs;
 use super::{CliError, ServeArgs};
 use crate::form_errors::FormErrorKey;
 use crate::limits::LimitRules;
@@ -30,6 +32,7 @@ pub(super) async fn serve(
         no_demo_endpoints,
         no_store_roles,
         limits,
+        pool: pool_args,
         security,
     } = args;
     let site_root = startup::find_site_root(site_root.as_deref());
@@ -42,6 +45,7 @@ pub(super) async fn serve(
     let options = startup::leptos_options(&site_root, addr);
     let mut state = startup::state(pool.clone(), public_hosts, options, security.policy());
     state.demo_endpoints = !no_demo_endpoints;
+    state.stores = store_pool(&pool, &pool_args).await?;
     if no_store_roles {
         tracing::warn!("store transactions will not enter their stores' roles");
         marketplace::tenancy::scope::set_store_roles(false);
@@ -81,4 +85,26 @@ pub(super) async fn serve(
     };
     startup::serve(state, addr, config).await?;
     Ok(())
+}
+
+/// The store-affine connections for store work: as many as the platform pool may open,
+/// in `--pool-shards` shards, on the same database and settings.
+async fn store_pool(platform: &PgPool, args: &PoolArgs) -> Result<ShardedPool, CliError> {
+    let max_connections = platform.options().get_max_connections();
+    let shards = args
+        .pool_shards
+        .unwrap_or_else(|| ShardedPool::default_shards(max_connections));
+    let recycling = Recycling {
+        sample_every: args.recycle_sample_every,
+        memory_budget: i64::from(args.recycle_memory_mb) << 20,
+    };
+    let options = (*platform.connect_options()).clone();
+    let stores = ShardedPool::connect(options, max_connections, shards, recycling).await?;
+    tracing::info!(
+        shards = stores.shards().len(),
+        max_connections,
+        recycle_memory_mb = args.recycle_memory_mb,
+        "store connections"
+    );
+    Ok(stores)
 }

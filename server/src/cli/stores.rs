@@ -1,5 +1,5 @@
-//! The commands that create and list stores and their users: `create-tenant`,
-//! `create-test-data`, `create-superuser` and `list-tenants`.
+//! The commands that create stores and their users: `create-tenant`,
+//! `create-test-data` and `create-superuser` (`list-tenants` is in `list.rs`).
 
 use std::io::IsTerminal;
 
@@ -106,30 +106,6 @@ pub(super) async fn create_superuser(
                 user.username
             );
         }
-    }
-    Ok(())
-}
-
-/// `list-tenants`: one line per store.
-pub(super) async fn list_tenants(pool: &PgPool) -> Result<(), CliError> {
-    let tenants = registry::list(pool).await?;
-    if tenants.is_empty() {
-        println!("No stores yet. Create one with `marketplace create-tenant` or `marketplace create-test-data`.");
-        return Ok(());
-    }
-    println!(
-        "{:<24} {:<20} {:<32} {:<10} CREATED",
-        "NAME", "SCHEMA", "PRIMARY DOMAIN", "STATUS"
-    );
-    for t in tenants {
-        println!(
-            "{:<24} {:<20} {:<32} {:<10} {}",
-            t.name,
-            t.schema_name,
-            t.primary_domain,
-            format!("{:?}", t.status).to_lowercase(),
-            t.created_at.format("%Y-%m-%d %H:%M")
-        );
     }
     Ok(())
 }

@@ -85,7 +85,7 @@ async fn data(
     let tenant = store_of(&site)?;
     // One round trip: the store's read-only transaction, both reads, its commit.
     let (products, orders) = tenancy::read(
-        &state.pool,
+        &state.stores,
         &tenant.schema_name,
         (catalog::all_products(), orders::all_orders()),
     )
@@ -183,7 +183,7 @@ async fn db_routing(
     let tenant = store_of(&site)?;
     let schema = tenant.schema_name.as_str();
     let (products_count, users_count) = tenancy::read(
-        &state.pool,
+        &state.stores,
         &tenant.schema_name,
         (catalog::product_count(), accounts::user_count()),
     )

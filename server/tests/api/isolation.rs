@@ -1,13 +1,15 @@
 //! Isolation under concurrency: many requests for two stores at once, through a pool
 //! of two connections (so every connection serves both stores again and again), and
-//! every answer must belong to the store its host names.
+//! every answer must belong to the store its host names. Then the same over two hundred
+//! stores on two store-affine shards of one connection each (`serve`'s set-up, small).
 
 use crate::helpers::TestApp;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use marketplace::catalog;
+use futures::StreamExt as _;
+use marketplace::catalog::{self, ProductInput};
 use marketplace::orders::{self, Checkout, LineRequest};
 use marketplace::tenancy::{SchemaName, TenantTx};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -159,4 +161,69 @@ async fn concurrent_writes_land_in_their_own_store_only(
             "{host}"
         );
     }
+}
+
+const MANY_STORES: usize = 200;
+
+#[sqlx::test(migrations = false)]
+async fn two_hundred_stores_sixteen_tasks_two_sharded_connections(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    // Two connections in two shards of one: every store's requests land on its home
+    // connection, spill to the other or wait, and each connection serves a hundred
+    // stores and more, one after another and interleaved.
+    let app = Arc::new(TestApp::sharded_alone(options, 2, 2).await);
+    futures::stream::iter(0..MANY_STORES)
+        .map(|i| {
+            let app = Arc::clone(&app);
+            async move {
+                let tenant = app.create_store(&format!("store{i}")).await;
+                let mut tx = TenantTx::begin(&app.pool, &tenant.schema_name)
+                    .await
+                    .unwrap();
+                let input = ProductInput::parse(&own_product(i), "", "1.00", "1").unwrap();
+                catalog::create(&mut tx, &input).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        })
+        .buffer_unordered(2)
+        .collect::<Vec<()>>()
+        .await;
+
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let app = Arc::clone(&app);
+        tasks.push(tokio::spawn(async move {
+            let mut checked = 0usize;
+            for step in 0..MANY_STORES {
+                // Each task walks the stores in its own order.
+                let i = (step * 7 + task * 13) % MANY_STORES;
+                let schema = format!("store{i}");
+                let reply = app.get(&format!("{schema}.localhost:8000"), "/data/").await;
+                assert_eq!(reply.status, 200, "{schema}");
+                let json = reply.json();
+                assert_eq!(json["tenant_info"]["schema"], schema.as_str());
+                let names: Vec<_> = json["products"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["name"].as_str().unwrap().to_owned())
+                    .collect();
+                assert_eq!(names, [own_product(i)], "{schema} saw {names:?}");
+                checked += 1;
+            }
+            checked
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("a request task panicked");
+    }
+    assert_eq!(total, TASKS * MANY_STORES);
+}
+
+/// The one product store `i` holds.
+fn own_product(i: usize) -> String {
+    format!("Product of store {i}")
 }

@@ -128,3 +128,85 @@ async fn a_registered_store_whose_schema_vanished_is_not_migrated_into_public(
     assert!(err.to_string().contains("does not exist"), "{err}");
     assert_eq!(helpers::tables(&pool, "public").await, public_before);
 }
+
+async fn versions(pool: &sqlx::PgPool) -> Vec<(String, Option<i64>)> {
+    sqlx::query_as("select schema_name, schema_version from public.tenants order by schema_name")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_run_that_failed_midway_resumes_with_only_the_stores_left(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let pool = helpers::platform(options, 6).await;
+    for s in ["b1", "b2", "b3", "b4", "b5"] {
+        helpers::store(&pool, s).await;
+    }
+    let current = MigrationSet::tenant();
+    // A new store records its version in the registry as it is created.
+    assert!(versions(&pool)
+        .await
+        .iter()
+        .all(|(_, v)| *v == Some(current.latest())));
+    let nothing = migrate::migrate_tenants(&pool, &current, None, 2, |_, _| {})
+        .await
+        .unwrap();
+    assert!(nothing.is_empty(), "up-to-date stores are not visited");
+
+    // b3, in the middle, already has the table the next migration adds.
+    sqlx::raw_sql("create table b3.wishlist (x int)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let next = current.latest() + 1;
+    let v2 = current.with_steps(&[(next, "wishlist", "create table wishlist (id bigint)")]);
+    let first = migrate::migrate_tenants(&pool, &v2, None, 2, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 5);
+    let failed: Vec<_> = first.iter().filter(|o| o.result.is_err()).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].schema.as_str(), "b3");
+    let expected = |b3: i64| -> Vec<(String, Option<i64>)> {
+        ["b1", "b2", "b3", "b4", "b5"]
+            .iter()
+            .map(|s| (s.to_string(), Some(if *s == "b3" { b3 } else { next })))
+            .collect()
+    };
+    assert_eq!(versions(&pool).await, expected(next - 1));
+
+    // Fixed by hand, the rerun visits b3 alone and brings it level.
+    sqlx::raw_sql("drop table b3.wishlist")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut totals = Vec::new();
+    let second = migrate::migrate_tenants(&pool, &v2, None, 2, |total, _| totals.push(total))
+        .await
+        .unwrap();
+    assert_eq!(totals, [1]);
+    assert_eq!(second[0].schema.as_str(), "b3");
+    assert_eq!(second[0].result.as_ref().unwrap(), &vec![next]);
+    assert_eq!(versions(&pool).await, expected(next));
+    let ledger: i64 = sqlx::query_scalar("select max(version) from b3.schema_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(ledger, next);
+
+    // A store whose recorded version is unknown (from before the column) is checked
+    // against its ledger and recorded, without applying anything twice.
+    sqlx::raw_sql("update public.tenants set schema_version = null where schema_name = 'b1'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let third = migrate::migrate_tenants(&pool, &v2, None, 2, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(third.len(), 1);
+    assert!(third[0].result.as_ref().unwrap().is_empty());
+    assert_eq!(versions(&pool).await, expected(next));
+}

@@ -5,4 +5,5 @@ mod access;
 mod orders;
 mod platform;
 mod products;
+mod store_list;
 mod users;

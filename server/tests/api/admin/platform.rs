@@ -9,10 +9,11 @@ async fn platform_admin_manages_stores_and_domains(_: PgPoolOptions, options: Pg
     let app = TestApp::seeded(options, 4).await;
     let root = app.platform_staff().await;
 
-    let stores = app
+    let listing = app
         .call(PUBLIC, "admin/platform/stores", "", Some(&root))
         .await
         .json();
+    let stores = &listing["stores"];
     assert_eq!(stores[0]["schema"], "techstore");
     assert_eq!(
         (stores[0]["products"].as_i64(), stores[0]["orders"].as_i64()),

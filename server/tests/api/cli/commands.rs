@@ -195,3 +195,39 @@ async fn create_superuser_prompts_for_the_password_twice(
         .unwrap();
     assert!(user.is_some(), "the typed password is the one stored");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_bench_migration_runs_over_every_store(_: PgPoolOptions, options: PgConnectOptions) {
+    let url = database_url(&options);
+    let pool = marketplace::db::connect_with(options, 2).await.unwrap();
+    assert!(marketplace(&url, &["migrate-schemas"]).status.success());
+    assert!(marketplace(&url, &["create-test-data"]).status.success());
+    let file = std::env::temp_dir().join(format!("bench-migration-{}.sql", std::process::id()));
+    std::fs::write(&file, "alter table products add column bench_flag boolean").unwrap();
+    let bench = marketplace(
+        &url,
+        &[
+            "migrate-schemas",
+            "--bench-migration",
+            file.to_str().unwrap(),
+        ],
+    );
+    std::fs::remove_file(&file).ok();
+    assert!(
+        bench.status.success() && text(&bench).contains("2 store schema(s) checked, 2 migrated"),
+        "{}",
+        text(&bench)
+    );
+    let columns: i64 = sqlx::query_scalar(
+        "select count(*) from information_schema.columns where column_name = 'bench_flag'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(columns, 2, "the migration ran in both stores");
+    let help = text(&marketplace(&url, &["migrate-schemas", "--help"]));
+    assert!(
+        !help.contains("bench-migration"),
+        "hidden from --help: {help}"
+    );
+}

@@ -2,6 +2,7 @@
 //! message, a non-zero exit and no change; the commands are idempotent where promised.
 
 mod commands;
+mod list;
 mod tenants;
 
 use std::process::{Command, Output};

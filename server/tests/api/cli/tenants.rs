@@ -142,3 +142,51 @@ async fn create_tenant_refuses_hostile_input_and_changes_nothing(
     assert!(!no_name.status.success() && text(&no_name).contains("needs a name"));
     assert_eq!(state_of(&pool).await, before);
 }
+
+#[sqlx::test(migrations = false)]
+async fn create_tenant_from_file_creates_the_good_rows_and_reports_the_rest(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let url = database_url(&options);
+    let pool = marketplace::db::connect_with(options, 2).await.unwrap();
+    assert!(marketplace(&url, &["migrate-schemas"]).status.success());
+    let file = std::env::temp_dir().join(format!("stores-{}.csv", std::process::id()));
+    std::fs::write(
+        &file,
+        "name,owner_email,schema,domain\n\
+         One,a@one.example,one,one.localhost\n\
+         Bad,not-an-email,bad,bad.localhost\n\
+         \"Two, Ltd\",a@two.example,two,two.localhost\n\
+         Again,a@x.example,one,again.localhost\n\
+         Short,row\n\
+         Three,a@three.example,three,three.localhost\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = marketplace(&url, &["create-tenant", "--from-file", path, "--jobs", "2"]);
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("3 store(s) created, 3 failed"), "{said}");
+    assert!(said.contains("line 3: FAILED: email"), "{said}");
+    assert!(
+        said.contains("line 5: FAILED: A store with the schema 'one'"),
+        "{said}"
+    );
+    assert!(said.contains("line 6: FAILED: unreadable row"), "{said}");
+    let (schemas, tenants, domains) = state_of(&pool).await;
+    assert_eq!((tenants, domains), (3, 3));
+    for s in ["one", "two", "three"] {
+        assert!(schemas.contains(&s.to_string()), "{schemas:?}");
+    }
+    let name: String =
+        sqlx::query_scalar("select name from public.tenants where schema_name = 'two'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(name, "Two, Ltd");
+
+    let help = marketplace(&url, &["create-tenant", "--help"]);
+    assert!(text(&help).contains("--from-file"), "{}", text(&help));
+    std::fs::remove_file(&file).unwrap();
+}

@@ -12,13 +12,14 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::Router;
 use marketplace::accounts::Username;
+use marketplace::db::Recycling;
 use marketplace::email::Email;
 use marketplace::password::{self, Password};
 use marketplace::security::Policy;
 use marketplace::tenancy::migrate;
 use marketplace::tenancy::provision::{self, NewTenant};
 use marketplace::tenancy::resolver::PublicHosts;
-use marketplace::tenancy::Tenant;
+use marketplace::tenancy::{ShardedPool, Tenant};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
@@ -112,6 +113,25 @@ impl TestApp {
         let turn = Turn::Alone(LOAD.clone().write_owned().await);
         let app = TestApp::build(options, max_connections, Policy::default(), turn).await;
         app.seed().await;
+        app
+    }
+
+    /// An empty platform for a load test (no other test runs while it lives) whose
+    /// store work runs on `shards` store-affine shards of `max_connections`, as
+    /// `serve` sets it up.
+    pub async fn sharded_alone(
+        options: PgConnectOptions,
+        max_connections: u32,
+        shards: u32,
+    ) -> TestApp {
+        let turn = Turn::Alone(LOAD.clone().write_owned().await);
+        let mut app =
+            TestApp::build(options.clone(), max_connections, Policy::default(), turn).await;
+        app.state.stores =
+            ShardedPool::connect(options, max_connections, shards, Recycling::default())
+                .await
+                .expect("connect the store shards");
+        app.router = server::startup::router(app.state.clone(), Default::default());
         app
     }
 

@@ -1,4 +1,4 @@
-//! The platform admin on the public host: stores with their counts, creating a store
+//! The platform admin on the public host: the store list ([`list`]), creating a store
 //! (the same validation and all-or-nothing provisioning as `create-tenant`), domains,
 //! suspending and resuming, deleting. Every server function here starts with
 //! [`super::ssr::platform_staff`], which refuses anyone but logged-in platform staff on
@@ -11,72 +11,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+pub mod list;
+
+pub use list::{list_stores, ListStores, StoreCounts, StoreList, StoreListing, StoreRow};
+
 use super::AdminShell;
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoreRow {
-    pub name: String,
-    pub schema: String,
-    pub domain: String,
-    pub status: String,
-    pub products: i64,
-    pub orders: i64,
-}
-
-#[server(endpoint = "admin/platform/stores")]
-pub async fn list_stores() -> Result<Vec<StoreRow>, AppError> {
-    let (state, _) = super::ssr::platform_staff().await?;
-    let summaries = marketplace::platform::store_summaries(&state.pool).await?;
-    Ok(summaries
-        .into_iter()
-        .map(|s| StoreRow {
-            name: s.tenant.name,
-            schema: s.tenant.schema_name.to_string(),
-            domain: s.tenant.primary_domain.to_string(),
-            status: format!("{:?}", s.tenant.status).to_lowercase(),
-            products: s.products,
-            orders: s.orders,
-        })
-        .collect())
-}
-
-#[component]
-pub fn StoreList(home: Resource<Result<super::HomeData, AppError>>) -> impl IntoView {
-    view! {
-        <Title text="Stores"/>
-        <div class="admin-title">
-            <h1>"Stores"</h1>
-            <a class="button" href="/admin/stores/new">"New store"</a>
-        </div>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                home.await.and_then(super::HomeData::stores).map(|list| {
-                    let rows = list.into_iter().map(|s| view! {
-                        <tr data-schema=s.schema.clone()>
-                            <th scope="row"><a href=format!("/admin/stores/{}", s.schema)>{s.name.clone()}</a></th>
-                            <td><code>{s.schema.clone()}</code></td>
-                            <td>{s.domain.clone()}</td>
-                            <td class="status" data-status=s.status.clone()>{s.status.clone()}</td>
-                            <td class="num">{s.products}</td>
-                            <td class="num">{s.orders}</td>
-                        </tr>
-                    }).collect_view();
-                    view! {
-                        <table class="cart-table admin-table">
-                            <thead><tr>
-                                <th scope="col">"Store"</th><th scope="col">"Schema"</th><th scope="col">"Primary domain"</th>
-                                <th scope="col">"Status"</th><th scope="col" class="num">"Products"</th><th scope="col" class="num">"Orders"</th>
-                            </tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    }
-                })
-            })}
-        </Suspense>
-    }
-}
 
 #[server(endpoint = "admin/platform/stores/create")]
 pub async fn create_store(

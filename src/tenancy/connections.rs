@@ -1,0 +1,245 @@
+//! Where a store's transaction gets its connection: [`StoreConnections`], implemented by
+//! a plain [`PgPool`] and by the store-affine [`ShardedPool`] the server uses.
+//!
+//! django-tenants has no counterpart: it hands every request the same connection and
+//! lets it visit every schema. A PostgreSQL backend caches the catalog entries
+//! (relations, indexes, their plans) of every schema it has touched, for its whole life,
+//! so a pool whose every connection serves every store ends up with every backend
+//! caching every store: memory grows with stores × tables × connections, and with
+//! thousands of stores the caches miss and throughput falls.
+//!
+//! A [`ShardedPool`] splits the connections into shards, and each store has a home shard
+//! chosen by a stable hash of its schema name. A store's transactions take a connection
+//! of the home shard when one is idle or can be opened, so each backend caches about
+//! `1 / shards` of the stores. Affinity must not cost throughput when a few stores have
+//! all the traffic, so when the home shard is busy (another transaction already waits
+//! there, or it stays busy for [`SPILL_AFTER`]) the transaction *spills* to any shard
+//! with an idle connection; only when no connection is idle anywhere does it go on
+//! waiting, in its home shard's queue.
+//!
+//! Fairness: each shard's queue is sqlx's, first come first served, and a spill never
+//! jumps another shard's queue (sqlx's semaphore hands a released connection's place to
+//! the shard's first waiter, so a borrower only finds connections nobody there waits for).
+//! The server's per-store limit (`server/src/limits.rs`) caps how many requests one
+//! store has in flight, so a hot store holds at most that many places in its home
+//! queue: its shard-mates wait behind at most `per_store` of its transactions, never
+//! without end — and while other shards have idle connections they do not wait at all.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection as _, PgPool, Postgres};
+
+use super::names::SchemaName;
+use crate::db::{self, Recycling};
+use crate::Result;
+
+/// A source of connections for store work, chosen by the store's schema.
+pub trait StoreConnections: Send + Sync {
+    /// An idle connection for `schema` right away, without a health check (`None`:
+    /// nothing suitable is idle; [`Self::acquire_for`] then waits or opens one).
+    fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>>;
+
+    /// A checked connection for `schema`, waiting as long as the pool's acquire timeout
+    /// allows.
+    fn acquire_for(
+        &self,
+        schema: &SchemaName,
+    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send;
+}
+
+/// A plain pool: any connection serves any store (tests, the CLI).
+impl StoreConnections for PgPool {
+    fn try_acquire_for(&self, _: &SchemaName) -> Option<PoolConnection<Postgres>> {
+        self.try_acquire()
+    }
+
+    fn acquire_for(
+        &self,
+        _: &SchemaName,
+    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
+        self.acquire()
+    }
+}
+
+/// Store-affine connections: several small pools, each store at home in one of them.
+/// Cloning is cheap and shares the pools.
+#[derive(Clone, Debug)]
+pub struct ShardedPool {
+    shards: Arc<[PgPool]>,
+    /// How many transactions wait in each shard's queue (counted by us: sqlx does not
+    /// say). A shard with a waiter is busy for certain, so newcomers spill at once.
+    waiting: Arc<[AtomicUsize]>,
+}
+
+impl ShardedPool {
+    /// Opens `shards` pools sharing `max_connections` between them (as evenly as they
+    /// divide; at least one connection each). Connections are opened when first needed.
+    pub fn connect_lazy(
+        options: PgConnectOptions,
+        max_connections: u32,
+        shards: u32,
+        recycling: Recycling,
+    ) -> Self {
+        let shards = shards.clamp(1, max_connections.max(1));
+        let options = db::harden(options);
+        let pools: Vec<PgPool> = (0..shards)
+            .map(|i| {
+                let size = max_connections / shards + u32::from(i < max_connections % shards);
+                db::pool_options(size.max(1), recycling).connect_lazy_with(options.clone())
+            })
+            .collect();
+        ShardedPool::over(pools)
+    }
+
+    /// Opens a sharded pool and checks the database answers.
+    pub async fn connect(
+        options: PgConnectOptions,
+        max_connections: u32,
+        shards: u32,
+        recycling: Recycling,
+    ) -> Result<Self> {
+        let pool = Self::connect_lazy(options, max_connections, shards, recycling);
+        drop(pool.shards[0].acquire().await?);
+        Ok(pool)
+    }
+
+    /// One shard: `pool` itself, shared with whoever else holds it (what the server's
+    /// state starts with, and what tests use).
+    pub fn single(pool: PgPool) -> Self {
+        ShardedPool::over(vec![pool])
+    }
+
+    fn over(pools: Vec<PgPool>) -> Self {
+        ShardedPool {
+            waiting: pools.iter().map(|_| AtomicUsize::new(0)).collect(),
+            shards: pools.into(),
+        }
+    }
+
+    /// The default shard count for a pool of `max_connections`: shards of two
+    /// connections. A backend then caches `2 / max_connections` of the stores (about
+    /// 1,000 of 10,000 with the default 20, some 55 MB: see [`crate::db::Recycling`]).
+    /// Shards of one would halve that again, but a store's second concurrent request
+    /// would always have to spill or wait; shards of two let a store have two
+    /// transactions at home at once.
+    pub fn default_shards(max_connections: u32) -> u32 {
+        (max_connections / 2).max(1)
+    }
+
+    /// The shards, in order.
+    pub fn shards(&self) -> &[PgPool] {
+        &self.shards
+    }
+
+    /// The index of `schema`'s home shard: FNV-1a of the name, so the same in every
+    /// process and every run (what a backend has cached survives a server restart only
+    /// if the store comes home to the same shard — and two servers agree).
+    pub fn home_of(&self, schema: &SchemaName) -> usize {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in schema.as_str().bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        (hash % self.shards.len() as u64) as usize
+    }
+
+    /// Closes every shard's connections.
+    pub async fn close(&self) {
+        for shard in self.shards.iter() {
+            shard.close().await;
+        }
+    }
+
+    /// An idle connection of any shard but `home`, starting after it so that spills
+    /// spread out.
+    fn borrow_idle(&self, home: usize) -> Option<PoolConnection<Postgres>> {
+        let count = self.shards.len();
+        (1..count).find_map(|step| self.shards[(home + step) % count].try_acquire())
+    }
+
+    /// Whether shard `index` can serve at once: a connection idle, or room to open one
+    /// (opening at home beats borrowing a connection that other stores' caches fill).
+    fn ready(&self, index: usize) -> bool {
+        let shard = &self.shards[index];
+        shard.num_idle() > 0 || shard.size() < shard.options().get_max_connections()
+    }
+
+    /// Waits in shard `index`'s queue, counted in [`Self::waiting`] while it waits.
+    async fn wait_at(&self, index: usize) -> sqlx::Result<PoolConnection<Postgres>> {
+        let _waiting = Waiting::new(&self.waiting[index]);
+        self.shards[index].acquire().await
+    }
+}
+
+/// One place in a shard's count of waiters, given back however the wait ends.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How long the first store to find its home shard busy waits there before borrowing
+/// another shard's idle connection (later ones, seeing it wait, borrow at once). sqlx
+/// checks a connection as it comes back (a round trip), so a connection released a
+/// moment ago is not idle yet: without this grace a store running one transaction
+/// after another would spill on every other one.
+pub const SPILL_AFTER: Duration = Duration::from_millis(2);
+
+impl StoreConnections for ShardedPool {
+    /// The home shard's idle connection; else, when others already wait there, any
+    /// shard's idle one (unchecked, as the caller asked).
+    fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
+        let home = self.home_of(schema);
+        if let Some(conn) = self.shards[home].try_acquire() {
+            return Some(conn);
+        }
+        if self.ready(home) || self.waiting[home].load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.borrow_idle(home)
+    }
+
+    fn acquire_for(
+        &self,
+        schema: &SchemaName,
+    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
+        let home = self.home_of(schema);
+        let pool = self.clone();
+        async move {
+            if pool.ready(home) {
+                return pool.wait_at(home).await;
+            }
+            if pool.waiting[home].load(Ordering::Acquire) == 0 {
+                if let Ok(conn) = tokio::time::timeout(SPILL_AFTER, pool.wait_at(home)).await {
+                    return conn;
+                }
+            }
+            if let Some(mut conn) = pool.borrow_idle(home) {
+                // The health check sqlx's own acquire makes (`test_before_acquire`).
+                if conn.ping().await.is_ok() {
+                    return Ok(conn);
+                }
+                conn.close_on_drop();
+            }
+            pool.wait_at(home).await
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "connections_tests.rs"]
+mod tests;

@@ -1,0 +1,179 @@
+//! Store-affine connections and recycling against a real PostgreSQL: which backend
+//! (`pg_backend_pid()`) a store's transactions and batches land on.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use super::*;
+use crate::tenancy::testing::{platform, store};
+use crate::tenancy::{batch, TenantTx};
+
+/// The backend a store transaction runs on.
+async fn tx_pid(pool: &ShardedPool, schema: &SchemaName) -> i32 {
+    let mut tx = TenantTx::begin_read_only(pool, schema).await.unwrap();
+    let pid = sqlx::query_scalar("select pg_backend_pid()")
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    pid
+}
+
+/// The backend a store batch runs on.
+async fn batch_pid(pool: &ShardedPool, schema: &SchemaName) -> i32 {
+    batch::read(pool, schema, batch::scalar("select pg_backend_pid()"))
+        .await
+        .unwrap()
+}
+
+/// Waits until every connection `shard` has opened is back and idle (sqlx checks a
+/// released connection on its way back): the shard has room for the next transaction
+/// however slow the machine is.
+async fn settle(pool: &ShardedPool, shard: usize) {
+    let shard = &pool.shards()[shard];
+    for _ in 0..2000 {
+        if shard.num_idle() >= shard.size() as usize {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the shard's connections never came back");
+}
+
+/// Stores enough that each of `pool`'s shards is home to at least two of them.
+async fn stores_per_shard(pool: &ShardedPool, platform: &PgPool) -> Vec<Vec<SchemaName>> {
+    let mut homes = vec![Vec::new(); pool.shards().len()];
+    let mut i = 0;
+    while homes
+        .iter()
+        .any(|stores: &Vec<SchemaName>| stores.len() < 2)
+    {
+        let schema = store(platform, &format!("store{i}")).await;
+        homes[pool.home_of(&schema)].push(schema);
+        i += 1;
+        assert!(i < 64, "the hash sends every store to the same shard");
+    }
+    homes
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_stores_work_stays_on_its_home_shard_while_it_has_idle_connections(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let platform = platform(options.clone()).await;
+    let pool = ShardedPool::connect(options, 4, 2, Recycling::OFF)
+        .await
+        .unwrap();
+    let homes = stores_per_shard(&pool, &platform).await;
+
+    // One after another, so the home shard always has an idle connection.
+    let mut pids = vec![BTreeSet::new(); homes.len()];
+    for _round in 0..3 {
+        for (shard, stores) in homes.iter().enumerate() {
+            for schema in stores {
+                settle(&pool, shard).await;
+                pids[shard].insert(tx_pid(&pool, schema).await);
+                settle(&pool, shard).await;
+                pids[shard].insert(batch_pid(&pool, schema).await);
+            }
+        }
+    }
+    assert!(
+        pids[0].is_disjoint(&pids[1]),
+        "the shards' stores shared a backend: {pids:?}"
+    );
+    for (shard, used) in pids.iter().enumerate() {
+        assert!(
+            used.len() <= 2,
+            "shard {shard} opened more than its two: {used:?}"
+        );
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_store_whose_home_shard_is_busy_borrows_an_idle_connection(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let platform = platform(options.clone()).await;
+    let pool = ShardedPool::connect(options, 2, 2, Recycling::OFF)
+        .await
+        .unwrap();
+    let homes = stores_per_shard(&pool, &platform).await;
+    let (busy, other) = (&homes[0][0], &homes[1][0]);
+    let other_pid = tx_pid(&pool, other).await;
+    settle(&pool, 1).await;
+
+    // The home shard's only connection is taken: the other shard's idle one serves.
+    let held = pool.shards()[0].acquire().await.unwrap();
+    assert_eq!(tx_pid(&pool, busy).await, other_pid);
+    settle(&pool, 1).await;
+    assert_eq!(batch_pid(&pool, busy).await, other_pid);
+    settle(&pool, 1).await;
+
+    // Nothing idle anywhere: the store waits in its home queue, and gets the home
+    // connection once it is released.
+    let borrowed = pool.shards()[1].acquire().await.unwrap();
+    let waiting = tokio::spawn({
+        let pool = pool.clone();
+        let busy = busy.clone();
+        async move { tx_pid(&pool, &busy).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "no connection was free");
+    drop(held);
+    let pid = tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("the released home connection serves the waiting store")
+        .unwrap();
+    assert_ne!(
+        pid, other_pid,
+        "it waited at home, not on the borrowed shard"
+    );
+    drop(borrowed);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_connection_over_its_memory_budget_is_replaced(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let platform = platform(options.clone()).await;
+    let schema = store(&platform, "techstore").await;
+    let pids = |budget: i64| {
+        let options = options.clone();
+        let schema = schema.clone();
+        async move {
+            let recycling = Recycling {
+                sample_every: 1,
+                memory_budget: budget,
+            };
+            let pool = ShardedPool::connect(options, 1, 1, recycling)
+                .await
+                .unwrap();
+            let mut seen = Vec::new();
+            for _ in 0..3 {
+                seen.push(tx_pid(&pool, &schema).await);
+            }
+            pool.close().await;
+            seen
+        }
+    };
+
+    // A budget no backend fits in: every release measures and closes the connection.
+    let tiny = pids(1).await;
+    let distinct: BTreeSet<_> = tiny.iter().collect();
+    assert_eq!(distinct.len(), 3, "a new backend each time: {tiny:?}");
+
+    // A roomy budget: the one backend serves throughout.
+    let roomy = pids(1 << 40).await;
+    assert!(roomy.iter().all(|pid| *pid == roomy[0]), "{roomy:?}");
+
+    // What a backend uses, as the recycler measures it.
+    let mut conn = platform.acquire().await.unwrap();
+    let used = crate::db::backend_memory(&mut conn).await.unwrap();
+    assert!(used > 100_000, "{used} bytes");
+}
