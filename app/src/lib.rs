@@ -1,11 +1,15 @@
 //! The Leptos application: pages, components and server functions, organised by the
 //! same resource names as the core. Server functions are thin adapters: resolve the
 //! store (done by the server's tenant layer), open a store transaction, call the core.
+// Leptos view types nest deeply; the request-flow page, hydrated inside its lazy route's
+// chunk (crate::routes), needs more than the default.
+#![recursion_limit = "256"]
 
 pub mod admin;
 pub mod error;
 pub mod flow;
 pub mod forms;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod store;
@@ -13,18 +17,9 @@ pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::components::Router;
 
-use crate::admin::platform::{NewStorePage, StoreAdminPage};
-use crate::admin::store::{
-    OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, UsersPage,
-};
-use crate::admin::{AdminActions, AdminHome};
-use crate::store::account::{LoginPage, LogoutPage, MyOrdersPage, RegisterPage};
-use crate::store::cart::CartPage;
-use crate::store::catalogue::{HomePage, ProductDetailPage};
-use crate::store::checkout::{CheckoutPage, OrderPage};
+use crate::routes::AppRoutes;
 use crate::store::StoreActions;
 
 /// The HTML document around the application, rendered on the server.
@@ -53,7 +48,6 @@ pub fn App() -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy();
     provide_context(StoreActions::new());
-    provide_context(AdminActions::new());
     // Runs only in the browser, once the page is interactive: end-to-end tests wait on it.
     Effect::new(move |_| {
         if let Some(body) = document().body() {
@@ -64,30 +58,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/marketplace.css"/>
         <Title text="Marketplace"/>
         <Router>
-            // Every page renders whole on the server (SsrMode::Async): titles are right
-            // and forms work before (or without) the WebAssembly app.
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                <Route path=path!("/products/:id") view=ProductDetailPage ssr=SsrMode::Async/>
-                <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
-                <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>
-                <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
-                <Route path=path!("/account/register") view=RegisterPage ssr=SsrMode::Async/>
-                <Route path=path!("/account/login") view=LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/account/logout") view=LogoutPage ssr=SsrMode::Async/>
-                <Route path=path!("/account/orders") view=MyOrdersPage ssr=SsrMode::Async/>
-                <Route path=path!("/flow") view=flow::page::FlowPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin") view=AdminHome ssr=SsrMode::Async/>
-                <Route path=path!("/admin/products") view=ProductsPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/products/new") view=ProductEditPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/products/:id") view=ProductEditPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/orders") view=OrdersPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/orders/:number") view=OrderAdminPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/settings") view=SettingsPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/stores/new") view=NewStorePage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/stores/:schema") view=StoreAdminPage ssr=SsrMode::Async/>
-            </Routes>
+            <AppRoutes/>
         </Router>
     }
 }
@@ -114,8 +85,9 @@ fn content_security_policy() {
     }
 }
 
+/// The page of every path no route matches, with a 404 status.
 #[component]
-fn NotFound() -> impl IntoView {
+pub(crate) fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -6,5 +6,6 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     let _ = console_log::init_with_level(log::Level::Warn);
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes (app::routes): a page's chunk must load before its HTML hydrates.
+    leptos::mount::hydrate_lazy(app::App);
 }

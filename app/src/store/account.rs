@@ -92,7 +92,7 @@ pub async fn load_my_orders() -> Result<MyOrders, AppError> {
 /// `/account/register`.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let register = expect_context::<StoreActions>().register;
+    let register = expect_context::<StoreActions>().action::<Register>();
     let error = action_error(register);
     let field = move |name: &'static str| Signal::derive(move || field_message(error(), name));
     view! {
@@ -119,7 +119,7 @@ pub fn RegisterPage() -> impl IntoView {
 /// `/account/login`.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = expect_context::<StoreActions>().login;
+    let login = expect_context::<StoreActions>().action::<CustomerLogin>();
     let error = action_error(login);
     let field = move |name: &'static str| Signal::derive(move || field_message(error(), name));
     view! {
@@ -144,7 +144,7 @@ pub fn LoginPage() -> impl IntoView {
 /// `/account/logout`: a button, since logging out changes state (never a GET link).
 #[component]
 pub fn LogoutPage() -> impl IntoView {
-    let logout = expect_context::<StoreActions>().logout;
+    let logout = expect_context::<StoreActions>().action::<Logout>();
     view! {
         <StoreLayout>
             <Title text="Log out"/>

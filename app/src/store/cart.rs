@@ -114,19 +114,33 @@ pub async fn load_cart() -> Result<CartView, AppError> {
 /// `/cart`.
 #[component]
 pub fn CartPage() -> impl IntoView {
-    let actions = expect_context::<StoreActions>();
-    let cart = Resource::new(move || actions.version(), |_| load_cart());
+    let store = expect_context::<StoreActions>();
+    let actions = LineActions {
+        update_line: store.action(),
+        remove_line: store.action(),
+    };
+    let cart = Resource::new(move || store.version(), |_| load_cart());
     let update_error = action_error(actions.update_line);
     view! {
         <StoreLayout>
-            {loaded(cart, move |cart| view! { <CartTable cart update_error=Signal::derive(update_error)/> })}
+            {loaded(cart, move |cart| view! { <CartTable cart actions update_error=Signal::derive(update_error)/> })}
         </StoreLayout>
     }
 }
 
+/// The cart page's own actions on its lines.
+#[derive(Clone, Copy)]
+struct LineActions {
+    update_line: ServerAction<UpdateCartLine>,
+    remove_line: ServerAction<RemoveCartLine>,
+}
+
 #[component]
-fn CartTable(cart: CartView, update_error: Signal<Option<AppError>>) -> impl IntoView {
-    let actions = expect_context::<StoreActions>();
+fn CartTable(
+    cart: CartView,
+    actions: LineActions,
+    update_error: Signal<Option<AppError>>,
+) -> impl IntoView {
     let symbol = cart.currency_symbol.clone();
     let title = format!("Cart · {}", cart.store_name);
     if cart.lines.is_empty() {

@@ -85,7 +85,7 @@ pub fn CheckoutPage() -> impl IntoView {
 
 #[component]
 fn CheckoutForm(page: CheckoutView) -> impl IntoView {
-    let place = expect_context::<StoreActions>().place_order;
+    let place = expect_context::<StoreActions>().action::<PlaceOrder>();
     let error = action_error(place);
     let field = move |name: &'static str| Signal::derive(move || field_message(error(), name));
     let symbol = page.cart.currency_symbol.clone();

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod checkout;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -129,40 +130,48 @@ where
 }
 
 /// The storefront's actions, shared so that any page's form updates the header.
+///
+/// Only adding to the cart — the store home's own action — lives here. Every other page
+/// creates its actions with [`StoreActions::action`] when it renders, so their code
+/// stays in that page's WebAssembly chunk (see `crate::routes`) instead of the bundle
+/// every shopper downloads, and their completions still refresh the header.
 #[derive(Clone, Copy)]
 pub struct StoreActions {
     pub add_to_cart: ServerAction<cart::AddToCart>,
-    pub update_line: ServerAction<cart::UpdateCartLine>,
-    pub remove_line: ServerAction<cart::RemoveCartLine>,
-    pub place_order: ServerAction<checkout::PlaceOrder>,
-    pub login: ServerAction<account::CustomerLogin>,
-    pub register: ServerAction<account::Register>,
-    pub logout: ServerAction<account::Logout>,
+    /// Completions of the pages' own actions.
+    completed: RwSignal<usize>,
 }
 
 impl StoreActions {
     pub fn new() -> Self {
         StoreActions {
             add_to_cart: ServerAction::new(),
-            update_line: ServerAction::new(),
-            remove_line: ServerAction::new(),
-            place_order: ServerAction::new(),
-            login: ServerAction::new(),
-            register: ServerAction::new(),
-            logout: ServerAction::new(),
+            completed: RwSignal::new(0),
         }
+    }
+
+    /// A storefront action of the page rendering now; each completion counts in
+    /// [`StoreActions::version`]. The count stops with the page.
+    pub fn action<S>(&self) -> ServerAction<S>
+    where
+        S: ServerFn + Send + Sync + Clone + 'static,
+        S::Output: Send + Sync + 'static,
+        S::Error: Send + Sync + 'static,
+    {
+        let action = ServerAction::<S>::new();
+        let completed = self.completed;
+        Effect::watch(
+            move || action.version().get(),
+            move |_, _, _| completed.update(|n| *n += 1),
+            false,
+        );
+        action
     }
 
     /// Changes whenever any action completes: resources that show cart or login state
     /// refetch on it.
     pub fn version(&self) -> usize {
-        self.add_to_cart.version().get()
-            + self.update_line.version().get()
-            + self.remove_line.version().get()
-            + self.place_order.version().get()
-            + self.login.version().get()
-            + self.register.version().get()
-            + self.logout.version().get()
+        self.add_to_cart.version().get() + self.completed.get()
     }
 }
 
