@@ -58,12 +58,10 @@ pub(crate) async fn grant(conn: &mut PgConnection, schema: &SchemaName) -> Resul
     let quoted = schema.quoted();
     let create = create_sql(schema);
     (&mut *conn).execute(sqlx::raw_sql(&create)).await?;
-    let relations: Vec<(String, String)> = sqlx::query_as(
-        &format!(
-            "select c.relname::text, c.relkind::text {} order by c.relname",
-            relations_of("$1")
-        ),
-    )
+    let relations: Vec<(String, String)> = sqlx::query_as(&format!(
+        "select c.relname::text, c.relkind::text {} order by c.relname",
+        relations_of("$1")
+    ))
     .bind(schema.as_str())
     .fetch_all(&mut *conn)
     .await?;
