@@ -7,12 +7,10 @@
 //! process (median and 95th percentile), which is the provisioning figure free of the
 //! CLI's start-up.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use marketplace::tenancy::provision::{self, NewTenant};
 use marketplace::tenancy::resolver::PublicHosts;
 use sqlx::PgPool;
@@ -34,7 +32,8 @@ pub(super) async fn create_tenants(
     jobs: usize,
 ) -> Result<(), CliError> {
     let rows = read(path)?;
-    let bar = progress(rows.len());
+    let bar = super::progress_bar("creating stores", "eta {eta}");
+    bar.set_length(rows.len() as u64);
     let started = Instant::now();
     let mut timings = Vec::with_capacity(rows.len());
     let mut failures = Vec::new();
@@ -125,21 +124,6 @@ fn read(path: &Path) -> Result<Vec<Row>, CliError> {
         rows.push(row);
     }
     Ok(rows)
-}
-
-fn progress(len: usize) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
-    if std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-    }
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} creating stores {pos}/{len} [{bar:30}] {elapsed} eta {eta}",
-        )
-        .expect("valid progress template")
-        .progress_chars("=> "),
-    );
-    bar
 }
 
 /// The `p`th percentile of sorted durations (zero when there are none).

@@ -4,11 +4,9 @@
 //! not visited, so a run with nothing to do is one query however many stores there are;
 //! a run that failed for some stores is resumed by running it again.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use marketplace::tenancy::migrate::{self, MigrationSet};
 use marketplace::tenancy::{registry, SchemaName};
 use sqlx::PgPool;
@@ -35,17 +33,7 @@ pub(super) async fn migrate_schemas(
         let version = set.latest() + 1;
         set = set.with_steps(&[(version, "bench migration", &sql)]);
     }
-    let bar = ProgressBar::hidden();
-    if std::io::stderr().is_terminal() {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    }
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} migrating stores {pos}/{len} [{bar:30}] {elapsed} {msg}",
-        )
-        .expect("valid progress template")
-        .progress_chars("=> "),
-    );
+    let bar = super::progress_bar("migrating stores", "{msg}");
     let outcomes = migrate::migrate_tenants(pool, &set, only.as_ref(), jobs, |total, outcome| {
         bar.set_length(total as u64);
         bar.set_message(outcome.schema.to_string());

@@ -98,3 +98,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ListTenants(args) => list::list_tenants(&pool, &args).await,
     }
 }
+
+/// A progress bar on stderr when it is a terminal (hidden otherwise, so pipes and tests
+/// see only the command's lines): `{spinner} <what> {pos}/{len} [bar] {elapsed}` and
+/// `extra` after that.
+pub(crate) fn progress_bar(what: &str, extra: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let bar = indicatif::ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {what} {{pos}}/{{len}} [{{bar:30}}] {{elapsed}} {extra}"
+        ))
+        .expect("valid progress template")
+        .progress_chars("=> "),
+    );
+    bar
+}
