@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::helpers::{TestApp, ADMIN_PASSWORD, PUBLIC, TECH};
+use crate::helpers::{registry_only_stores, TestApp, ADMIN_PASSWORD, PUBLIC, TECH};
 
 /// The list's server function at `query` (`q=…&after=…`), as platform staff `cookie`.
 async fn listing(app: &TestApp, query: &str, cookie: &str) -> Value {
@@ -181,16 +181,7 @@ async fn store_list_at_ten_thousand_stores(_: PgPoolOptions, options: PgConnectO
     let app = TestApp::seeded(options, 10).await;
     let root = app.platform_staff().await;
     with_shops(&app, 148).await;
-    sqlx::query(
-        "with t as (insert into public.tenants (name, schema_name, owner_email) \
-           select 'Bulk ' || i, 'bulk_' || i, 'owner@example.com' \
-           from generate_series(1, 9850) i returning id, schema_name) \
-         insert into public.domains (domain, tenant_id, is_primary) \
-         select replace(schema_name, '_', '-') || '.localhost', id, true from t",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    registry_only_stores(&app.pool, "Bulk", 9850).await;
     sqlx::query("analyze public.tenants, public.domains")
         .execute(&app.pool)
         .await

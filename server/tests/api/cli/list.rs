@@ -4,7 +4,7 @@
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::{marketplace, text};
-use crate::helpers::database_url;
+use crate::helpers::{database_url, registry_only_stores};
 
 /// The schema column of each store line (the header and any notice left out).
 fn schemas(out: &str) -> Vec<String> {
@@ -22,16 +22,7 @@ async fn list_tenants_searches_limits_and_pages(_: PgPoolOptions, options: PgCon
     assert!(marketplace(&url, &["migrate-schemas"]).status.success());
     let empty = marketplace(&url, &["list-tenants"]);
     assert!(text(&empty).contains("No stores yet"), "{}", text(&empty));
-    sqlx::query(
-        "with t as (insert into public.tenants (name, schema_name, owner_email) \
-           select 'Shop ' || i, 'shop_' || i, 'owner@example.com' \
-           from generate_series(1, 120) i returning id, schema_name) \
-         insert into public.domains (domain, tenant_id, is_primary) \
-         select replace(schema_name, '_', '-') || '.localhost', id, true from t",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    registry_only_stores(&pool, "Shop", 120).await;
 
     let all = marketplace(&url, &["list-tenants"]);
     assert!(all.status.success());

@@ -302,6 +302,24 @@ impl TestApp {
     }
 }
 
+/// `count` stores that exist in the registry only (no schema): `<Name> i`, schema
+/// `<name>_i`, domain `<name>-i.localhost`, for i in 1..=count. Enough for what reads
+/// only the registry (the store list, `list-tenants`), at any scale, in one statement.
+pub async fn registry_only_stores(pool: &PgPool, name: &str, count: i32) {
+    sqlx::query(
+        "with t as (insert into public.tenants (name, schema_name, owner_email) \
+           select $1 || ' ' || i, lower($1) || '_' || i, 'owner@example.com' \
+           from generate_series(1, $2) i returning id, schema_name) \
+         insert into public.domains (domain, tenant_id, is_primary) \
+         select replace(schema_name, '_', '-') || '.localhost', id, true from t",
+    )
+    .bind(name)
+    .bind(count)
+    .execute(pool)
+    .await
+    .expect("registry-only stores");
+}
+
 /// A `postgres://` URL for the test's database, for running the CLI binary against it.
 pub fn database_url(options: &PgConnectOptions) -> String {
     format!(
