@@ -177,3 +177,79 @@ async fn a_connection_over_its_memory_budget_is_replaced(
     let used = crate::db::backend_memory(&mut conn).await.unwrap();
     assert!(used > 100_000, "{used} bytes");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_busy_store_spills_only_within_its_span(_: PgPoolOptions, options: PgConnectOptions) {
+    let platform = platform(options.clone()).await;
+    // Four shards of one connection, spilling one shard on.
+    let pool = ShardedPool::connect(options, 4, 4, Recycling::OFF)
+        .await
+        .unwrap()
+        .with_spill_span(1);
+    let homes = stores_per_shard(&pool, &platform).await;
+    let busy = &homes[0][0];
+    let mut pid_of = Vec::new();
+    for (shard, stores) in homes.iter().enumerate() {
+        pid_of.push(tx_pid(&pool, &stores[0]).await);
+        settle(&pool, shard).await;
+    }
+
+    // Home taken: the next shard's idle connection serves, never a farther one.
+    let held = pool.shards()[0].acquire().await.unwrap();
+    assert_eq!(tx_pid(&pool, busy).await, pid_of[1]);
+    settle(&pool, 1).await;
+
+    // Home and the next one taken, shards 2 and 3 idle: the store waits at home.
+    let next = pool.shards()[1].acquire().await.unwrap();
+    let waiting = tokio::spawn({
+        let pool = pool.clone();
+        let busy = busy.clone();
+        async move { tx_pid(&pool, &busy).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !waiting.is_finished(),
+        "it borrowed from a shard beyond its span"
+    );
+    drop(held);
+    let pid = tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("the released home connection serves the waiting store")
+        .unwrap();
+    assert_eq!(pid, pid_of[0]);
+    drop(next);
+}
+
+#[sqlx::test(migrations = false)]
+async fn waiting_at_home_under_contention_never_costs_a_connection(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let platform = platform(options.clone()).await;
+    // Two shards of one connection; many transactions of one store at once, so that
+    // most find the home shard busy, wait there and then spill or wait on.
+    let pool = ShardedPool::connect(options, 2, 2, Recycling::OFF)
+        .await
+        .unwrap();
+    let homes = stores_per_shard(&pool, &platform).await;
+    let mut pids = BTreeSet::new();
+    for _round in 0..20 {
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let pool = pool.clone();
+                let schema = homes[i % 2][0].clone();
+                tokio::spawn(async move { tx_pid(&pool, &schema).await })
+            })
+            .collect();
+        for task in tasks {
+            pids.insert(task.await.unwrap());
+        }
+    }
+    // A connection dropped halfway through sqlx's acquire (its health check) is closed
+    // and replaced by a new backend, whose caches start empty.
+    assert!(
+        pids.len() <= 2,
+        "{} backends served a pool of two connections: {pids:?}",
+        pids.len()
+    );
+}

@@ -50,7 +50,7 @@ pub mod scope;
 pub(crate) mod testing;
 
 pub use batch::{read, Read, Reads};
-pub use connections::{ShardedPool, StoreConnections};
+pub use connections::{ShardedPool, StoreConnections, DEFAULT_SPILL_SPAN};
 pub use lookup::{look_up_host, HostLookup, LayerMarks};
 pub use names::{Hostname, SchemaName};
 pub use registry::{Domain, Tenant, TenantStatus};

@@ -177,6 +177,10 @@ pub struct PoolArgs {
     /// each database backend caches only some stores (default: max connections / 2).
     #[arg(long, env = "MARKETPLACE_POOL_SHARDS")]
     pub pool_shards: Option<u32>,
+    /// How many shards after its home a store may borrow an idle connection from when
+    /// its home shard is busy (each one more backend caching the store).
+    #[arg(long, env = "MARKETPLACE_POOL_SPILL_SPAN", default_value_t = marketplace::tenancy::DEFAULT_SPILL_SPAN)]
+    pub pool_spill_span: usize,
     /// Replace a pooled connection whose database backend uses more than this, in MiB.
     #[arg(long, env = "MARKETPLACE_RECYCLE_MEMORY_MB", default_value_t = 64)]
     pub recycle_memory_mb: u32,

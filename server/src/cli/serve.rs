@@ -88,7 +88,8 @@ pub(super) async fn serve(
 }
 
 /// The store-affine connections for store work: as many as the platform pool may open,
-/// in `--pool-shards` shards, on the same database and settings.
+/// in `--pool-shards` shards spilling over `--pool-spill-span`, on the same database and
+/// settings.
 async fn store_pool(platform: &PgPool, args: &PoolArgs) -> Result<ShardedPool, CliError> {
     let max_connections = platform.options().get_max_connections();
     let shards = args
@@ -99,9 +100,12 @@ async fn store_pool(platform: &PgPool, args: &PoolArgs) -> Result<ShardedPool, C
         memory_budget: i64::from(args.recycle_memory_mb) << 20,
     };
     let options = (*platform.connect_options()).clone();
-    let stores = ShardedPool::connect(options, max_connections, shards, recycling).await?;
+    let stores = ShardedPool::connect(options, max_connections, shards, recycling)
+        .await?
+        .with_spill_span(args.pool_spill_span);
     tracing::info!(
         shards = stores.shards().len(),
+        spill_span = args.pool_spill_span,
         max_connections,
         recycle_memory_mb = args.recycle_memory_mb,
         "store connections"
