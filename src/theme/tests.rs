@@ -7,9 +7,12 @@ fn valid() -> ThemeInput {
     ThemeInput::from(presets::default())
 }
 
+/// Breaks one value of a valid input.
+type Breaker = fn(&mut ThemeInput);
+
 #[test]
 fn every_invalid_value_is_refused_with_its_field() {
-    let cases: [(&str, fn(&mut ThemeInput)); 14] = [
+    let cases: [(&str, Breaker); 14] = [
         ("accent", |t| t.accent = "blue".into()),
         ("accent", |t| t.accent = "#12345g".into()),
         ("accent_text", |t| t.accent_text = "#fff; color: red".into()),
