@@ -124,10 +124,9 @@ fn css_holds_only_the_typed_values_and_allowlisted_fonts() {
 }
 
 /// A minimal PNG header claiming `width`×`height` (enough for the checks).
-pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
+fn png(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    bytes.extend(width.to_be_bytes());
-    bytes.extend(height.to_be_bytes());
+    bytes.extend([width.to_be_bytes(), height.to_be_bytes()].concat());
     bytes.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
     bytes
 }
