@@ -133,6 +133,19 @@ async fn only_the_previewing_session_sees_the_draft_until_it_is_published(
         .await;
     assert_eq!(published.status, 200, "{}", published.body);
     let first = published.json().as_i64().unwrap();
+    let cart = app.get(TECH, "/cart").await;
+    assert!(
+        theme_css(&cart).contains("--accent:#aa3300"),
+        "every storefront page"
+    );
+    let editor = app.get_with(TECH, "/admin/theme", Some(&owner)).await;
+    assert!(
+        editor.body.contains("<h1>Theme</h1>")
+            && editor.body.contains("Stop preview")
+            && editor.body.contains("Live"),
+        "{}",
+        editor.body
+    );
     let seen = app.get(TECH, "/").await;
     assert!(theme_css(&seen).contains("--accent:#aa3300"));
     assert!(theme_css(&seen).contains("--font-heading:\"Playfair Display\""));
