@@ -10,6 +10,7 @@
 //! * [`security`], [`throttle`], [`sessions`], [`sweep`] — the security policy: login
 //!   throttling, session lifetimes and the sweeper that removes what has expired.
 //! * [`money`] — how an amount of money is written, everywhere it is shown.
+//! * [`theme`] — a store's look: typed settings, presets, contrast check, CSS, images.
 //! * [`seed`] — the demo data of the original Django project.
 //!
 //! All SQL of the project lives in this crate.
@@ -31,6 +32,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sweep;
 pub mod tenancy;
+pub mod theme;
 pub mod throttle;
 
 pub use error::{Error, Result};

@@ -63,8 +63,11 @@ macro_rules! live_session_sql {
     };
 }
 
+/// The themes' preview read ([`crate::theme::store`]) asks the same question.
+pub(crate) use live_session_sql;
+
 /// Whether `token` could be a session token at all (anything else finds nothing).
-fn plausible(token: &str) -> bool {
+pub(crate) fn plausible(token: &str) -> bool {
     !token.is_empty() && token.len() <= 128
 }
 

@@ -249,6 +249,7 @@ fn store_nav() -> Vec<(&'static str, &'static str)> {
         ("/admin/orders", "Orders"),
         ("/admin/users", "Users"),
         ("/admin/settings", "Settings"),
+        ("/admin/theme", "Theme"),
         ("/", "View store"),
     ]
 }

@@ -7,12 +7,14 @@ pub mod account;
 pub mod cart;
 pub mod catalogue;
 pub mod checkout;
+pub mod look;
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use look::{StoreLook, ThemeHead};
 
 /// How a product's stock reads to a shopper.
 pub fn stock_label(stock: i32) -> Option<String> {
@@ -32,12 +34,14 @@ pub struct StoreBrand {
     pub currency_symbol: String,
 }
 
-/// What the header shows: the brand, the cart's size, who is logged in.
+/// What the header shows: the brand, the cart's size, who is logged in, and the
+/// store's theme for the page's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreHeader {
     pub brand: StoreBrand,
     pub cart_items: i64,
     pub customer: Option<String>,
+    pub look: StoreLook,
 }
 
 #[cfg(feature = "ssr")]
@@ -59,37 +63,45 @@ pub(crate) async fn brand(tx: &mut marketplace::tenancy::TenantTx) -> Result<Sto
 
 #[cfg(feature = "ssr")]
 impl StoreHeader {
-    /// The header of `brand`'s store for `visitor` (none: a first visit).
-    pub(crate) fn new(brand: StoreBrand, visitor: Option<marketplace::sessions::Visitor>) -> Self {
+    /// The header of `brand`'s store for `visitor` (none: a first visit), in `look`.
+    pub(crate) fn new(
+        brand: StoreBrand,
+        visitor: Option<marketplace::sessions::Visitor>,
+        look: StoreLook,
+    ) -> Self {
         let (cart_items, customer) = visitor.map_or((0, None), |v| (v.cart_items, v.customer));
         StoreHeader {
             brand,
             cart_items,
             customer,
+            look,
         }
     }
 }
 
 /// Reads of the request's store in one round trip ([`marketplace::tenancy::read`]),
-/// with the visitor's session token: its store settings, its visitor, then `reads`.
+/// with the visitor's session token: its store settings, its visitor, the theme it
+/// sees, then `reads`.
 #[cfg(feature = "ssr")]
 pub(crate) async fn read_with_header<R: marketplace::tenancy::Reads>(
     reads: R,
 ) -> Result<(StoreHeader, R::Output), AppError> {
-    use marketplace::{sessions, settings, tenancy};
+    use marketplace::{sessions, settings, tenancy, theme};
     let (state, tenant) = crate::ssr::store().await?;
     let token = crate::ssr::session_token().await;
-    let (settings, visitor, output) = tenancy::read(
+    let (settings, visitor, stored_theme, output) = tenancy::read(
         &state.stores,
         &tenant.schema_name,
         (
             settings::current(),
             sessions::visitor(token.as_deref()),
+            theme::store::live(token.as_deref()),
             reads,
         ),
     )
     .await?;
-    Ok((StoreHeader::new(settings.into(), visitor), output))
+    let look = stored_theme.resolve(&settings.primary_colour).into();
+    Ok((StoreHeader::new(settings.into(), visitor, look), output))
 }
 
 /// The header: brand, cart size, customer — one round trip to the store.
@@ -214,7 +226,9 @@ fn Header(header: StoreHeader) -> impl IntoView {
         brand,
         cart_items,
         customer,
+        look,
     } = header;
+    let logo = look.logo.clone();
     let items_label = if cart_items == 1 {
         "1 item".to_owned()
     } else {
@@ -234,8 +248,12 @@ fn Header(header: StoreHeader) -> impl IntoView {
         .into_any(),
     };
     view! {
-        <header class="store-header" style=format!("--brand: {}", brand.primary_colour)>
-            <a class="brand" href="/">{brand.name}</a>
+        <ThemeHead look/>
+        <header class="store-header">
+            <a class="brand" href="/">
+                {logo.map(|src| view! { <img class="logo" src=src alt=""/> })}
+                {brand.name}
+            </a>
             <nav aria-label="Account and cart">
                 {account}
                 <a class="cart-link" href="/cart" aria-label=format!("Cart, {items_label}")>

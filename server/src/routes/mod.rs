@@ -4,15 +4,16 @@
 
 pub mod public;
 pub mod store;
+pub mod theme;
 
 use axum::Router;
 
 use app::ssr::AppState;
 
-/// All JSON routes. Without `demo_endpoints` the seed's introspection endpoints
+/// All JSON routes, and the theme's image routes. Without `demo_endpoints` the seed's introspection endpoints
 /// (`/schema-info/`, `/request-flow/`, `/db-routing/`) answer 404.
 pub fn router(demo_endpoints: bool) -> Router<AppState> {
-    let mut router = Router::new().merge(store::router());
+    let mut router = Router::new().merge(store::router()).merge(theme::router());
     if demo_endpoints {
         router = router.merge(public::router()).merge(store::demo_router());
     } else {

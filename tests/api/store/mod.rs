@@ -4,6 +4,7 @@
 mod accounts;
 mod cart;
 mod orders;
+mod theme;
 
 use marketplace::catalog::{self, ProductInput};
 use marketplace::orders::{Checkout, LineRequest};

@@ -35,6 +35,10 @@ async fn provisioning_creates_schema_tables_domain_and_settings(
             "schema_migrations",
             "sessions",
             "store_settings",
+            "theme_assets",
+            "theme_draft",
+            "theme_previews",
+            "theme_versions",
             "users"
         ]
     );

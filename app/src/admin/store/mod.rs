@@ -1,4 +1,4 @@
-//! A store's own admin: dashboard, products, orders, users, settings, one module each
+//! A store's own admin: dashboard, products, orders, users, settings, theme, one module each
 //! (as the storefront is laid out in [`crate::store`]). Every server function here
 //! starts with [`crate::admin::ssr::staff`], which refuses anyone but an active staff
 //! user of this very store.
@@ -7,10 +7,13 @@ pub mod dashboard;
 pub mod orders;
 pub mod products;
 pub mod settings;
+pub mod theme;
+mod theme_view;
 pub mod users;
 
 pub use dashboard::{load_dashboard, Dashboard, DashboardView};
 pub use orders::{OrderAdminPage, OrdersPage};
 pub use products::{ProductEditPage, ProductsPage};
 pub use settings::SettingsPage;
+pub use theme::ThemePage;
 pub use users::UsersPage;

@@ -6,4 +6,5 @@ mod orders;
 mod platform;
 mod products;
 mod store_list;
+mod theme;
 mod users;
