@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::api::{Page, PageRequest};
 use crate::tenancy::batch::{self, Read};
 use crate::tenancy::TenantTx;
 use crate::{Error, Result};
@@ -254,6 +255,48 @@ pub async fn find_by_name(tx: &mut TenantTx, name: &str) -> Result<Option<Produc
     .bind(name)
     .fetch_optional(tx.conn())
     .await?)
+}
+
+/// A page of products in id order, on sale or not (the REST API's listing).
+pub async fn page(tx: &mut TenantTx, request: &PageRequest) -> Result<Page<Product>> {
+    let rows = sqlx::query_as(product_sql!(
+        "select",
+        "from products where id > $1 order by id limit $2"
+    ))
+    .bind(request.after_id())
+    .bind(request.fetch())
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(request.page(rows, |p: &Product| p.id))
+}
+
+/// Adds `delta` items to a product's stock (takes them away when negative), in one
+/// statement so that concurrent adjustments add up. A result below zero or above
+/// [`MAX_STOCK`] is refused as an invalid `delta`.
+pub async fn adjust_stock(tx: &mut TenantTx, id: i64, delta: i32) -> Result<Product> {
+    let updated = sqlx::query_as(product_sql!(
+        "update products set stock = stock + $2, updated_at = now() \
+         where id = $1 and stock::bigint + $2 between 0 and $3 returning",
+        ""
+    ))
+    .bind(id)
+    .bind(delta)
+    .bind(MAX_STOCK)
+    .fetch_optional(tx.conn())
+    .await?;
+    match updated {
+        Some(product) => Ok(product),
+        None => {
+            let current = get(tx, id).await?;
+            Err(Error::invalid(
+                "delta",
+                format!(
+                    "Stock is {} and must stay between 0 and {MAX_STOCK}.",
+                    current.stock
+                ),
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

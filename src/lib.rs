@@ -9,12 +9,14 @@
 //! * [`platform`] — platform staff, stored in the shared `public` schema.
 //! * [`security`], [`throttle`], [`sessions`], [`sweep`] — the security policy: login
 //!   throttling, session lifetimes and the sweeper that removes what has expired.
+//! * [`api`] — what the stores' REST API keeps: API keys, idempotency records, pagination.
 //! * [`money`] — how an amount of money is written, everywhere it is shown.
 //! * [`seed`] — the demo data of the original Django project.
 //!
 //! All SQL of the project lives in this crate.
 
 pub mod accounts;
+pub mod api;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
