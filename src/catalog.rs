@@ -77,6 +77,16 @@ pub struct ProductInput {
 
 impl ProductInput {
     pub fn parse(name: &str, description: &str, price: &str, stock: &str) -> Result<Self> {
+        // PostgreSQL text cannot hold a NUL character.
+        if name.contains('\0') {
+            return Err(Error::invalid("name", "A name cannot contain a NUL character."));
+        }
+        if description.contains('\0') {
+            return Err(Error::invalid(
+                "description",
+                "A description cannot contain a NUL character.",
+            ));
+        }
         let name = name.trim();
         if name.is_empty() {
             return Err(Error::invalid("name", "A product needs a name."));
@@ -345,5 +355,7 @@ mod tests {
         assert_eq!(field("x", "", "1", "-1"), Some("stock"));
         assert_eq!(field("x", "", "1", "1.5"), Some("stock"));
         assert_eq!(field("x", "", "1", "99999999999"), Some("stock"));
+        assert_eq!(field("a\0b", "", "1", "1"), Some("name"));
+        assert_eq!(field("x", "\0", "1", "1"), Some("description"));
     }
 }
