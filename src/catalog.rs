@@ -79,7 +79,10 @@ impl ProductInput {
     pub fn parse(name: &str, description: &str, price: &str, stock: &str) -> Result<Self> {
         // PostgreSQL text cannot hold a NUL character.
         if name.contains('\0') {
-            return Err(Error::invalid("name", "A name cannot contain a NUL character."));
+            return Err(Error::invalid(
+                "name",
+                "A name cannot contain a NUL character.",
+            ));
         }
         if description.contains('\0') {
             return Err(Error::invalid(

@@ -170,11 +170,14 @@ pub async fn customers(tx: &mut TenantTx, request: &PageRequest) -> Result<Page<
 
 /// A customer by id; staff accounts are not customers and are not found here.
 pub async fn customer(tx: &mut TenantTx, id: i64) -> Result<User> {
-    sqlx::query_as(user_sql!("select", "from users where id = $1 and not is_staff"))
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await?
-        .ok_or_else(|| Error::not_found("customer"))
+    sqlx::query_as(user_sql!(
+        "select",
+        "from users where id = $1 and not is_staff"
+    ))
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(|| Error::not_found("customer"))
 }
 
 impl User {

@@ -125,11 +125,13 @@ pub async fn answer(
 /// Gives up the claim on `key` without an answer (the request failed in a way a retry
 /// may fix): the next request with it runs afresh.
 pub async fn release(tx: &mut TenantTx, api_key_id: i64, key: &str) -> Result<()> {
-    sqlx::query("delete from idempotency_keys where api_key_id = $1 and key = $2 and status is null")
-        .bind(api_key_id)
-        .bind(key)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "delete from idempotency_keys where api_key_id = $1 and key = $2 and status is null",
+    )
+    .bind(api_key_id)
+    .bind(key)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 

@@ -169,7 +169,11 @@ pub async fn create_by(tx: &mut TenantTx, actor: &User, new: &NewKey) -> Result<
 }
 
 /// Creates a key without any rule (the CLI, and [`create_by`]).
-pub async fn create(tx: &mut TenantTx, new: &NewKey, created_by: Option<i64>) -> Result<CreatedKey> {
+pub async fn create(
+    tx: &mut TenantTx,
+    new: &NewKey,
+    created_by: Option<i64>,
+) -> Result<CreatedKey> {
     let prefix = random_prefix();
     let plaintext = format!("mk_{prefix}_{}", random_token(40));
     let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
@@ -283,12 +287,18 @@ mod tests {
         );
         assert_eq!(NewKey::parse("x", &[]).unwrap_err().field(), Some("scopes"));
         assert_eq!(
-            NewKey::parse(" ", &["read_orders".into()]).unwrap_err().field(),
+            NewKey::parse(" ", &["read_orders".into()])
+                .unwrap_err()
+                .field(),
             Some("name")
         );
         let key = NewKey::parse(
             "ERP",
-            &["read_orders".into(), "read_products".into(), "read_orders".into()],
+            &[
+                "read_orders".into(),
+                "read_products".into(),
+                "read_orders".into(),
+            ],
         )
         .unwrap();
         assert_eq!(key.scopes, [Scope::ReadProducts, Scope::ReadOrders]);

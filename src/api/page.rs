@@ -118,7 +118,10 @@ mod tests {
         }
         let request = PageRequest::parse(Some(2), None).unwrap();
         let page = request.page(vec![1, 2, 3], |n| *n);
-        assert_eq!((page.items, page.next), (vec![1, 2], Some(Cursor::after(2))));
+        assert_eq!(
+            (page.items, page.next),
+            (vec![1, 2], Some(Cursor::after(2)))
+        );
         let page = request.page(vec![1, 2], |n| *n);
         assert_eq!(page.next, None);
     }

@@ -39,11 +39,20 @@ pub struct IdempotencyKey {
 
 /// The problems any operation may answer with, and those only writes may.
 const ANY: [(&str, &str); 6] = [
-    ("400", "A query parameter, path parameter or header cannot be read."),
-    ("401", "No API key, or one this store does not know (or has revoked)."),
+    (
+        "400",
+        "A query parameter, path parameter or header cannot be read.",
+    ),
+    (
+        "401",
+        "No API key, or one this store does not know (or has revoked).",
+    ),
     ("403", "The API key lacks the scope this operation needs."),
     ("404", "No such thing in this store."),
-    ("429", "The API key's rate limit is used up; see Retry-After."),
+    (
+        "429",
+        "The API key's rate limit is used up; see Retry-After.",
+    ),
     ("500", "The server failed; the detail is in its log."),
 ];
 const WRITES: [(&str, &str); 4] = [

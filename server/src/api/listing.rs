@@ -27,13 +27,14 @@ impl PageQuery {
     pub fn parse(&self) -> Result<PageRequest, Problem> {
         let limit = match self.limit.as_deref() {
             None | Some("") => None,
-            Some(raw) => Some(raw.trim().parse::<i64>().map_err(|_| {
-                Problem::bad_request("limit", "Use a limit from 1 to 250.")
-            })?),
+            Some(raw) => Some(
+                raw.trim()
+                    .parse::<i64>()
+                    .map_err(|_| Problem::bad_request("limit", "Use a limit from 1 to 250."))?,
+            ),
         };
-        PageRequest::parse(limit, self.cursor.as_deref()).map_err(|err| {
-            Problem::bad_request(err.field().unwrap_or("query"), err.message())
-        })
+        PageRequest::parse(limit, self.cursor.as_deref())
+            .map_err(|err| Problem::bad_request(err.field().unwrap_or("query"), err.message()))
     }
 }
 
@@ -81,7 +82,9 @@ mod tests {
 
     #[test]
     fn the_next_link_keeps_the_filters_and_replaces_the_cursor() {
-        let uri: Uri = "/api/v1/orders?status=paid&cursor=old&limit=2".parse().unwrap();
+        let uri: Uri = "/api/v1/orders?status=paid&cursor=old&limit=2"
+            .parse()
+            .unwrap();
         assert_eq!(
             next_link(&uri, "new"),
             "</api/v1/orders?status=paid&limit=2&cursor=new>; rel=\"next\""

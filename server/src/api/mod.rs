@@ -42,7 +42,11 @@ pub use rate::{RateLimiter, RateRules};
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .routes(routes!(products::list, products::create))
-        .routes(routes!(products::get, products::update, products::deactivate))
+        .routes(routes!(
+            products::get,
+            products::update,
+            products::deactivate
+        ))
         .routes(routes!(products::adjust_stock))
         .routes(routes!(orders::list))
         .routes(routes!(orders::get))

@@ -41,10 +41,7 @@ impl Problem {
     pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Self {
         Problem {
             kind: format!("urn:marketplace:problem:{slug}"),
-            title: status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
@@ -190,7 +187,11 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for
             .map_err(|err| {
                 let path = err.path().to_string();
                 Problem::bad_request(
-                    if path == "." { "query".to_owned() } else { path },
+                    if path == "." {
+                        "query".to_owned()
+                    } else {
+                        path
+                    },
                     err.into_inner().to_string(),
                 )
             })

@@ -142,7 +142,12 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     caller.require(Scope::WriteProducts)?;
     let Body(new) = body?;
-    let input = ProductInput::parse(&new.name, &new.description, &new.price, &new.stock.to_string())?;
+    let input = ProductInput::parse(
+        &new.name,
+        &new.description,
+        &new.price,
+        &new.stock.to_string(),
+    )?;
     let mut tx = caller.write(&state).await?;
     let product = catalog::create(&mut tx, &input).await?;
     tx.commit().await?;
@@ -177,7 +182,10 @@ pub async fn update(
     };
     let input = ProductInput::parse(
         changes.name.as_deref().unwrap_or(&current.name),
-        changes.description.as_deref().unwrap_or(&current.description),
+        changes
+            .description
+            .as_deref()
+            .unwrap_or(&current.description),
         &price.amount().to_string(),
         &changes.stock.unwrap_or(current.stock).to_string(),
     )?;
