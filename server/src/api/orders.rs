@@ -172,7 +172,7 @@ pub async fn list(
 
 /// One order, with its lines.
 #[utoipa::path(operation_id = "get_order", get, path = "/api/v1/orders/{number}", tag = "orders",
-    params(("number" = String, Path, description = "The order number, e.g. TECH001")),
+    params(("number" = String, Path, description = "The order number, e.g. TECH001", example = "TECH001")),
     responses((status = 200, body = OrderOut, description = "The order, with its lines")),
     security(("api_key" = ["read_orders"])))]
 pub async fn get(
@@ -193,7 +193,7 @@ pub async fn get(
 
 /// Move an order to its next status (one of its `next_statuses`).
 #[utoipa::path(operation_id = "change_order_status", post, path = "/api/v1/orders/{number}/status", tag = "orders",
-    params(("number" = String, Path, description = "The order number"), super::IdempotencyKey),
+    params(("number" = String, Path, description = "The order number", example = "TECH001"), super::IdempotencyKey),
     request_body = StatusChange,
     responses((status = 200, body = OrderOut, description = "The order, with its lines")),
     security(("api_key" = ["write_orders"])))]
@@ -211,7 +211,7 @@ pub async fn change_status(
 
 /// Cancel an order that has not shipped; its items go back in stock.
 #[utoipa::path(operation_id = "cancel_order", post, path = "/api/v1/orders/{number}/cancel", tag = "orders",
-    params(("number" = String, Path, description = "The order number"), super::IdempotencyKey),
+    params(("number" = String, Path, description = "The order number", example = "TECH001"), super::IdempotencyKey),
     responses((status = 200, body = OrderOut, description = "The order, with its lines")),
     security(("api_key" = ["write_orders"])))]
 pub async fn cancel(

@@ -111,7 +111,7 @@ pub async fn list(
 
 /// One product.
 #[utoipa::path(operation_id = "get_product", get, path = "/api/v1/products/{id}", tag = "products",
-    params(("id" = i64, Path, description = "The product's id")),
+    params(("id" = i64, Path, description = "The product's id", example = 1)),
     responses((status = 200, body = ProductOut, description = "The product")),
     security(("api_key" = ["read_products"])))]
 pub async fn get(
@@ -162,7 +162,7 @@ pub async fn create(
 
 /// Change a product's fields (only those given), and take it off sale or back on.
 #[utoipa::path(operation_id = "update_product", patch, path = "/api/v1/products/{id}", tag = "products",
-    params(("id" = i64, Path, description = "The product's id")),
+    params(("id" = i64, Path, description = "The product's id", example = 1)),
     request_body = ProductChanges,
     responses((status = 200, body = ProductOut, description = "The product")),
     security(("api_key" = ["write_products"])))]
@@ -200,7 +200,7 @@ pub async fn update(
 /// Take a product off sale. Products are never deleted through the API: past orders
 /// refer to them.
 #[utoipa::path(operation_id = "deactivate_product", delete, path = "/api/v1/products/{id}", tag = "products",
-    params(("id" = i64, Path, description = "The product's id")),
+    params(("id" = i64, Path, description = "The product's id", example = 1)),
     responses((status = 200, body = ProductOut, description = "The product, now off sale")),
     security(("api_key" = ["write_products"])))]
 pub async fn deactivate(
@@ -217,7 +217,7 @@ pub async fn deactivate(
 
 /// Add items to a product's stock, or take them away (a negative `delta`).
 #[utoipa::path(operation_id = "adjust_product_stock", post, path = "/api/v1/products/{id}/stock", tag = "products",
-    params(("id" = i64, Path, description = "The product's id"), super::IdempotencyKey),
+    params(("id" = i64, Path, description = "The product's id", example = 1), super::IdempotencyKey),
     request_body = StockChange,
     responses((status = 200, body = ProductOut, description = "The product")),
     security(("api_key" = ["write_products"])))]
