@@ -143,3 +143,86 @@ async fn a_revoked_key_is_refused_at_once_and_uses_are_recorded(
     let refused = get(&app, TECH, "/api/v1/products", &tech).await;
     assert_problem(&refused, 401, "unauthorized", Some("Authorization"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn only_this_stores_superusers_manage_its_keys(_: PgPoolOptions, options: PgConnectOptions) {
+    let app = TestApp::seeded(options, 4).await;
+    let boss = app
+        .staff_login(TECH, "admin", crate::helpers::ADMIN_PASSWORD)
+        .await;
+    let created = app
+        .call(
+            TECH,
+            "admin/store/api-keys/create",
+            "name=ERP&read_orders=on&write_orders=on",
+            Some(&boss),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let plaintext = created.json()["plaintext"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get(&app, TECH, "/api/v1/orders", &plaintext).await.status,
+        200
+    );
+    assert_eq!(
+        get(&app, TECH, "/api/v1/products", &plaintext).await.status,
+        403,
+        "only the scopes ticked"
+    );
+    let listed = app
+        .call(TECH, "admin/store/api-keys", "", Some(&boss))
+        .await;
+    assert!(listed.body.contains("\"write_orders\"") && !listed.body.contains(&plaintext[16..]));
+    let none = app
+        .call(
+            TECH,
+            "admin/store/api-keys/create",
+            "name=Nothing",
+            Some(&boss),
+        )
+        .await;
+    assert!(none.body.contains("\"field\":\"scopes\""), "{}", none.body);
+
+    // Plain staff, another store's superuser and nobody are refused every function.
+    let clerk_made = app
+        .call(
+            TECH,
+            "admin/store/users/create",
+            "username=clerk&email=clerk%40tech.example&password=clerk+password",
+            Some(&boss),
+        )
+        .await;
+    assert_eq!(clerk_made.status, 200, "{}", clerk_made.body);
+    let clerk = app.staff_login(TECH, "clerk", "clerk password").await;
+    let fashion = app
+        .staff_login(FASHION, "admin", crate::helpers::ADMIN_PASSWORD)
+        .await;
+    let id = app.count("select id from techstore.api_keys").await;
+    for cookie in [Some(clerk.as_str()), Some(fashion.as_str()), None] {
+        for (function, body) in [
+            ("admin/store/api-keys", String::new()),
+            (
+                "admin/store/api-keys/create",
+                "name=Mole&read_customers=on".to_owned(),
+            ),
+            ("admin/store/api-keys/revoke", format!("id={id}")),
+        ] {
+            let reply = app.call(TECH, function, &body, cookie).await;
+            assert!(
+                reply.status == 401 || reply.status == 403,
+                "{function}: {} {}",
+                reply.status,
+                reply.body
+            );
+        }
+    }
+    assert_eq!(
+        app.count("select count(*) from techstore.api_keys").await,
+        1
+    );
+    assert_eq!(
+        app.count("select count(*) from techstore.api_keys where revoked_at is not null")
+            .await,
+        0
+    );
+}
