@@ -26,7 +26,7 @@ test('an API key is created in the admin, works on its store, and stops when rev
   await hydrated(page);
   const name = `Accounting ${Date.now() % 100000}`;
   await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByLabel('Read products (read_products)').check();
+  await page.locator('#scope-read_products').check();
   await page.getByRole('button', { name: 'Create API key' }).click();
 
   // Shown once, in full; the list shows only its prefix.
