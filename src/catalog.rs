@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::api::{Page, PageRequest};
 use crate::tenancy::batch::{self, Read};
 use crate::tenancy::TenantTx;
 use crate::{Error, Result};
@@ -76,6 +77,19 @@ pub struct ProductInput {
 
 impl ProductInput {
     pub fn parse(name: &str, description: &str, price: &str, stock: &str) -> Result<Self> {
+        // PostgreSQL text cannot hold a NUL character.
+        if name.contains('\0') {
+            return Err(Error::invalid(
+                "name",
+                "A name cannot contain a NUL character.",
+            ));
+        }
+        if description.contains('\0') {
+            return Err(Error::invalid(
+                "description",
+                "A description cannot contain a NUL character.",
+            ));
+        }
         let name = name.trim();
         if name.is_empty() {
             return Err(Error::invalid("name", "A product needs a name."));
@@ -256,6 +270,48 @@ pub async fn find_by_name(tx: &mut TenantTx, name: &str) -> Result<Option<Produc
     .await?)
 }
 
+/// A page of products in id order, on sale or not (the REST API's listing).
+pub async fn page(tx: &mut TenantTx, request: &PageRequest) -> Result<Page<Product>> {
+    let rows = sqlx::query_as(product_sql!(
+        "select",
+        "from products where id > $1 order by id limit $2"
+    ))
+    .bind(request.after_id())
+    .bind(request.fetch())
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(request.page(rows, |p: &Product| p.id))
+}
+
+/// Adds `delta` items to a product's stock (takes them away when negative), in one
+/// statement so that concurrent adjustments add up. A result below zero or above
+/// [`MAX_STOCK`] is refused as an invalid `delta`.
+pub async fn adjust_stock(tx: &mut TenantTx, id: i64, delta: i32) -> Result<Product> {
+    let updated = sqlx::query_as(product_sql!(
+        "update products set stock = stock + $2, updated_at = now() \
+         where id = $1 and stock::bigint + $2 between 0 and $3 returning",
+        ""
+    ))
+    .bind(id)
+    .bind(delta)
+    .bind(MAX_STOCK)
+    .fetch_optional(tx.conn())
+    .await?;
+    match updated {
+        Some(product) => Ok(product),
+        None => {
+            let current = get(tx, id).await?;
+            Err(Error::invalid(
+                "delta",
+                format!(
+                    "Stock is {} and must stay between 0 and {MAX_STOCK}.",
+                    current.stock
+                ),
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +358,7 @@ mod tests {
         assert_eq!(field("x", "", "1", "-1"), Some("stock"));
         assert_eq!(field("x", "", "1", "1.5"), Some("stock"));
         assert_eq!(field("x", "", "1", "99999999999"), Some("stock"));
+        assert_eq!(field("a\0b", "", "1", "1"), Some("name"));
+        assert_eq!(field("x", "\0", "1", "1"), Some("description"));
     }
 }

@@ -9,6 +9,7 @@
 //! * [`platform`] — platform staff, stored in the shared `public` schema.
 //! * [`security`], [`throttle`], [`sessions`], [`sweep`] — the security policy: login
 //!   throttling, session lifetimes and the sweeper that removes what has expired.
+//! * [`api`] — what the stores' REST API keeps: API keys, idempotency records, pagination.
 //! * [`money`] — how an amount of money is written, everywhere it is shown.
 //! * [`theme`] — a store's look: typed settings, presets, contrast check, CSS, images.
 //! * [`seed`] — the demo data of the original Django project.
@@ -16,6 +17,7 @@
 //! All SQL of the project lives in this crate.
 
 pub mod accounts;
+pub mod api;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::api::{Page, PageRequest};
 use crate::tenancy::TenantTx;
 use crate::{Error, Result};
 
@@ -221,4 +222,35 @@ pub async fn set_status(tx: &mut TenantTx, order_number: &str, to: OrderStatus) 
     .bind(to)
     .fetch_one(tx.conn())
     .await?)
+}
+
+/// Which orders a listing shows: of one status, created in a time range (from
+/// `created_from` inclusive to `created_to` exclusive); `None` leaves a side open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+}
+
+/// A page of the orders `filter` lets through, in id order (the REST API's listing).
+pub async fn page(
+    tx: &mut TenantTx,
+    filter: &OrderFilter,
+    request: &PageRequest,
+) -> Result<Page<Order>> {
+    let rows = sqlx::query_as(order_sql!(
+        "select",
+        "from orders where id > $1 and ($3::text is null or status = $3) \
+         and ($4::timestamptz is null or created_at >= $4) \
+         and ($5::timestamptz is null or created_at < $5) order by id limit $2"
+    ))
+    .bind(request.after_id())
+    .bind(request.fetch())
+    .bind(filter.status)
+    .bind(filter.created_from)
+    .bind(filter.created_to)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(request.page(rows, |o: &Order| o.id))
 }

@@ -1,6 +1,6 @@
 //! The sweeper: removes what has expired — sessions past their lifetime or idle timeout
-//! (with the carts of anonymous ones), and throttle rows nobody remembers any more — in
-//! every store and in `public`.
+//! (with the carts of anonymous ones), throttle rows nobody remembers any more, and API
+//! idempotency records past their 24 hours — in every store and in `public`.
 //!
 //! It never walks all stores at once: each [`Sweeper::tick`] visits the next
 //! [`SweepRules::stores_per_tick`](crate::security::SweepRules) stores in id order,
@@ -12,7 +12,7 @@ use sqlx::PgPool;
 
 use crate::security::Policy;
 use crate::tenancy::{SchemaName, TenantTx};
-use crate::{platform, sessions, throttle, Result};
+use crate::{api, platform, sessions, throttle, Result};
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,6 +55,8 @@ impl Sweeper {
         for (id, schema) in batch {
             let mut tx = TenantTx::begin(pool, &schema).await?;
             report.rows_removed += sessions::purge_expired(&mut tx, rules.rows_per_table).await?;
+            report.rows_removed +=
+                api::idempotency::purge_expired(&mut tx, rules.rows_per_table).await?;
             report.rows_removed += throttle::STORE
                 .purge(tx.conn(), policy, rules.rows_per_table)
                 .await?;

@@ -21,7 +21,8 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::admin::platform::{NewStorePage, StoreAdminPage};
 use crate::admin::store::{
-    OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, ThemePage, UsersPage,
+    ApiKeysPage, OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage,
+    ThemePage, UsersPage,
 };
 use crate::admin::{AdminActions, AdminHome};
 use crate::flow::page::FlowPage;
@@ -86,6 +87,7 @@ lazy_page! {
     OrdersRoute => OrdersPage,
     OrderAdminRoute => OrderAdminPage,
     UsersRoute => UsersPage,
+    ApiKeysRoute => ApiKeysPage,
     SettingsRoute => SettingsPage,
     ThemeRoute => ThemePage,
     NewStoreRoute => NewStorePage,
@@ -115,6 +117,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin/orders") view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/orders/:number") view={Lazy::<OrderAdminRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+            <Route path=path!("/admin/api-keys") view={Lazy::<ApiKeysRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/theme") view={Lazy::<ThemeRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/stores/new") view={Lazy::<NewStoreRoute>::new()} ssr=SsrMode::Async/>

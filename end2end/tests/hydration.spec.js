@@ -105,6 +105,7 @@ test('store admin pages hydrate on every load, after login and after client-side
     store('techstore', '/admin/orders?status=pending'),
     store('techstore', '/admin/orders/TECH001'),
     store('techstore', '/admin/users'),
+    store('techstore', '/admin/api-keys'),
     store('techstore', '/admin/settings'),
   ]);
   expect(failures).toEqual([]);
@@ -112,6 +113,7 @@ test('store admin pages hydrate on every load, after login and after client-side
     ['Products', '/admin/products', 'Products'],
     ['Orders', '/admin/orders', 'Orders'],
     ['Users', '/admin/users', 'Users'],
+    ['API keys', '/admin/api-keys', 'API keys'],
     ['Settings', '/admin/settings', 'Store settings'],
   ]);
   await clickThrough(page, store('techstore', '/admin/products'), [

@@ -3,10 +3,12 @@
 //! * [`startup`] builds the one `Router` that `serve` and the tests use.
 //! * [`tenant_layer`] resolves the request's host to a store before any handler runs.
 //! * [`routes`] holds the seed's JSON endpoints, one small router per resource.
+//! * [`api`] is the stores' REST API (`/api/v1/…`) with its OpenAPI document.
 //! * [`cli`] is the command line (`serve`, `migrate-schemas`, `create-tenant`, …).
 
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod cli;
 pub mod error;
 pub mod form_errors;

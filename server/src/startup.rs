@@ -33,6 +33,7 @@ use marketplace::sweep::Sweeper;
 use marketplace::tenancy::resolver::{PublicHosts, Resolver};
 use marketplace::tenancy::{ShardedPool, Site};
 
+use crate::api::{self, RateRules};
 use crate::form_errors::{self, FormErrorKey};
 use crate::limits::{LimitRules, Limits};
 use crate::owner_scope::OwnerScopeLayer;
@@ -107,6 +108,8 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// Largest request body, in bytes (413 beyond).
     pub body_limit: usize,
+    /// The size of every API key's rate limit (`/api/v1/…`).
+    pub api_rates: RateRules,
 }
 
 impl Default for ServerConfig {
@@ -119,6 +122,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             body_limit: 1024 * 1024,
+            api_rates: RateRules::default(),
         }
     }
 }
@@ -161,6 +165,7 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
     Router::new()
         .route("/", get(root))
         .merge(routes::router(state.demo_endpoints))
+        .merge(api::router(&state, config.api_rates))
         .leptos_routes(&state, pages, {
             let options = options.clone();
             move || shell(options.clone())

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::api::{Page, PageRequest};
 use crate::email::Email;
 use crate::password::Hashed;
 use crate::tenancy::TenantTx;
@@ -152,6 +153,31 @@ pub async fn find_by_username(tx: &mut TenantTx, username: &str) -> Result<Optio
             .fetch_optional(tx.conn())
             .await?,
     )
+}
+
+/// A page of the store's customers (accounts that are not staff), in id order.
+pub async fn customers(tx: &mut TenantTx, request: &PageRequest) -> Result<Page<User>> {
+    let rows = sqlx::query_as(user_sql!(
+        "select",
+        "from users where not is_staff and id > $1 order by id limit $2"
+    ))
+    .bind(request.after_id())
+    .bind(request.fetch())
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(request.page(rows, |u: &User| u.id))
+}
+
+/// A customer by id; staff accounts are not customers and are not found here.
+pub async fn customer(tx: &mut TenantTx, id: i64) -> Result<User> {
+    sqlx::query_as(user_sql!(
+        "select",
+        "from users where id = $1 and not is_staff"
+    ))
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(|| Error::not_found("customer"))
 }
 
 impl User {

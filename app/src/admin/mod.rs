@@ -248,6 +248,7 @@ fn store_nav() -> Vec<(&'static str, &'static str)> {
         ("/admin/products", "Products"),
         ("/admin/orders", "Orders"),
         ("/admin/users", "Users"),
+        ("/admin/api-keys", "API keys"),
         ("/admin/settings", "Settings"),
         ("/admin/theme", "Theme"),
         ("/", "View store"),

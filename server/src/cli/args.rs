@@ -120,6 +120,23 @@ pub enum Command {
         #[arg(long, hide_env_values = true)]
         password: Option<String>,
     },
+    /// Create an API key for a store's REST API and print it (it is shown only once).
+    CreateApiKey {
+        /// The store's schema.
+        #[arg(long)]
+        schema: String,
+        /// What the key is for, e.g. "Accounting sync".
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: read_products, write_products, read_orders,
+        /// write_orders, read_customers, read_settings (default: all of them).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
+    /// Print the REST API's OpenAPI document (regenerate the committed one with
+    /// `marketplace openapi > openapi/v1.json`).
+    #[command(hide = true)]
+    Openapi,
     /// List the stores, oldest first, as they are read: narrow with --search, page with
     /// --limit and --after.
     ListTenants(super::list::ListArgs),
@@ -220,6 +237,12 @@ pub struct LimitArgs {
     /// Largest request body, in bytes (413 beyond).
     #[arg(long, env = "MARKETPLACE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     pub body_limit_bytes: usize,
+    /// Requests an API key may make at once before its rate limit applies.
+    #[arg(long, env = "MARKETPLACE_API_BURST", default_value_t = 100)]
+    pub api_burst: u32,
+    /// Requests per second an API key may make after its burst.
+    #[arg(long, env = "MARKETPLACE_API_PER_SECOND", default_value_t = 10.0)]
+    pub api_per_second: f64,
 }
 
 /// The security policy's numbers ([`marketplace::security::Policy`]); every default

@@ -1,9 +1,10 @@
 //! The command line. The words are django-tenants' (`migrate-schemas`,
 //! `create-tenant`, `create-superuser`, …) so a Django user finds their way.
 //!
-//! [`args`] says what the command line accepts; [`serve`], [`migrate`], [`stores`] and
-//! [`bulk`] do each subcommand's work, and [`run`] connects to the database and dispatches.
+//! [`args`] says what the command line accepts; [`serve`], [`migrate`], [`stores`],
+//! [`bulk`] and [`api_keys`] do each subcommand's work, and [`run`] connects to the database and dispatches.
 
+mod api_keys;
 mod args;
 mod bulk;
 mod list;
@@ -40,6 +41,10 @@ pub enum CliError {
 
 /// Connects to the platform database and runs the subcommand.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Openapi = cli.command {
+        print!("{}", crate::api::spec());
+        return Ok(());
+    }
     let public_hosts = PublicHosts::parse(&cli.public_hosts)?;
     let Some(url) = cli.database_url.clone() else {
         return Err(CliError::Usage(
@@ -96,6 +101,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             password,
         } => stores::create_superuser(&pool, schema.as_deref(), &username, &email, password).await,
         Command::ListTenants(args) => list::list_tenants(&pool, &args).await,
+        Command::CreateApiKey {
+            schema,
+            name,
+            scopes,
+        } => api_keys::create_api_key(&pool, &schema, &name, &scopes).await,
+        Command::Openapi => unreachable!("answered before connecting"),
     }
 }
 

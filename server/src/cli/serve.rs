@@ -10,6 +10,7 @@ use sqlx::PgPool;
 
 use super::args::PoolArgs;
 use super::{CliError, ServeArgs};
+use crate::api::RateRules;
 use crate::form_errors::FormErrorKey;
 use crate::limits::LimitRules;
 use crate::startup;
@@ -82,6 +83,10 @@ pub(super) async fn serve(
         request_timeout: Duration::from_secs(limits.request_timeout_secs.max(1)),
         header_read_timeout: Duration::from_secs(limits.header_read_timeout_secs.max(1)),
         body_limit: limits.body_limit_bytes,
+        api_rates: RateRules {
+            burst: limits.api_burst.max(1),
+            per_second: limits.api_per_second.max(0.01),
+        },
     };
     startup::serve(state, addr, config).await?;
     Ok(())

@@ -10,6 +10,7 @@ mod cli;
 mod flow;
 mod isolation;
 mod resilience;
+mod rest;
 mod security;
 mod seed_endpoints;
 mod storefront;

@@ -26,8 +26,10 @@ async fn provisioning_creates_schema_tables_domain_and_settings(
     assert_eq!(
         helpers::tables(&pool, "techstore").await,
         [
+            "api_keys",
             "cart_items",
             "carts",
+            "idempotency_keys",
             "login_throttle",
             "order_items",
             "orders",

@@ -1,8 +1,9 @@
-//! A store's own admin: dashboard, products, orders, users, settings, theme, one module each
-//! (as the storefront is laid out in [`crate::store`]). Every server function here
-//! starts with [`crate::admin::ssr::staff`], which refuses anyone but an active staff
-//! user of this very store.
+//! A store's own admin: dashboard, products, orders, users, API keys, settings, theme,
+//! one module each (as the storefront is laid out in [`crate::store`]). Every server
+//! function here starts with [`crate::admin::ssr::staff`], which refuses anyone but an
+//! active staff user of this very store.
 
+pub mod api_keys;
 pub mod dashboard;
 pub mod orders;
 pub mod products;
@@ -11,6 +12,7 @@ pub mod theme;
 mod theme_view;
 pub mod users;
 
+pub use api_keys::ApiKeysPage;
 pub use dashboard::{load_dashboard, Dashboard, DashboardView};
 pub use orders::{OrderAdminPage, OrdersPage};
 pub use products::{ProductEditPage, ProductsPage};
