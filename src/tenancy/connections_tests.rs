@@ -93,8 +93,28 @@ async fn a_stores_work_stays_on_its_home_shard_while_it_has_idle_connections(
     }
 }
 
+/// A transaction of `schema` started in the background (it may wait for a connection).
+fn spawn_tx(pool: &ShardedPool, schema: &SchemaName) -> tokio::task::JoinHandle<i32> {
+    let (pool, schema) = (pool.clone(), schema.clone());
+    tokio::spawn(async move { tx_pid(&pool, &schema).await })
+}
+
+/// Waits until `task` is blocked (it has not finished after a while).
+async fn still_waiting(task: &tokio::task::JoinHandle<i32>, what: &str) {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!task.is_finished(), "{what}");
+}
+
+/// The backend `task` ran on, once whatever blocked it is gone.
+async fn finished(task: tokio::task::JoinHandle<i32>) -> i32 {
+    tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .expect("the transaction got a connection")
+        .unwrap()
+}
+
 #[sqlx::test(migrations = false)]
-async fn a_store_whose_home_shard_is_busy_borrows_an_idle_connection(
+async fn a_store_already_waiting_at_home_borrows_an_idle_connection(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
@@ -103,36 +123,34 @@ async fn a_store_whose_home_shard_is_busy_borrows_an_idle_connection(
         .await
         .unwrap();
     let homes = stores_per_shard(&pool, &platform).await;
-    let (busy, other) = (&homes[0][0], &homes[1][0]);
+    let (hot, mate, other) = (&homes[0][0], &homes[0][1], &homes[1][0]);
+    let home_pid = tx_pid(&pool, hot).await;
     let other_pid = tx_pid(&pool, other).await;
+    settle(&pool, 0).await;
     settle(&pool, 1).await;
 
-    // The home shard's only connection is taken: the other shard's idle one serves.
+    // The home shard's only connection is taken. The store's first transaction waits
+    // at home, though the other shard has an idle connection: a lone transaction is
+    // not worth a cold start elsewhere.
     let held = pool.shards()[0].acquire().await.unwrap();
-    assert_eq!(tx_pid(&pool, busy).await, other_pid);
-    settle(&pool, 1).await;
-    assert_eq!(batch_pid(&pool, busy).await, other_pid);
-    settle(&pool, 1).await;
+    let first = spawn_tx(&pool, hot);
+    still_waiting(&first, "a lone transaction left its home shard").await;
 
-    // Nothing idle anywhere: the store waits in its home queue, and gets the home
-    // connection once it is released.
+    // A second one of the same store, with the first waiting, borrows the idle one;
+    // a shard-mate with nothing of its own waiting stays at home.
+    assert_eq!(tx_pid(&pool, hot).await, other_pid);
+    settle(&pool, 1).await;
+    let mate_tx = spawn_tx(&pool, mate);
+    still_waiting(&mate_tx, "a store with nothing waiting spilled").await;
+
+    // Nothing idle anywhere: a third one waits at home too.
     let borrowed = pool.shards()[1].acquire().await.unwrap();
-    let waiting = tokio::spawn({
-        let pool = pool.clone();
-        let busy = busy.clone();
-        async move { tx_pid(&pool, &busy).await }
-    });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!waiting.is_finished(), "no connection was free");
+    let third = spawn_tx(&pool, hot);
+    still_waiting(&third, "no connection was free").await;
     drop(held);
-    let pid = tokio::time::timeout(Duration::from_secs(2), waiting)
-        .await
-        .expect("the released home connection serves the waiting store")
-        .unwrap();
-    assert_ne!(
-        pid, other_pid,
-        "it waited at home, not on the borrowed shard"
-    );
+    for task in [first, mate_tx, third] {
+        assert_eq!(finished(task).await, home_pid, "it waited at home");
+    }
     drop(borrowed);
 }
 
@@ -187,36 +205,28 @@ async fn a_busy_store_spills_only_within_its_span(_: PgPoolOptions, options: PgC
         .unwrap()
         .with_spill_span(1);
     let homes = stores_per_shard(&pool, &platform).await;
-    let busy = &homes[0][0];
+    let hot = &homes[0][0];
     let mut pid_of = Vec::new();
     for (shard, stores) in homes.iter().enumerate() {
         pid_of.push(tx_pid(&pool, &stores[0]).await);
         settle(&pool, shard).await;
     }
 
-    // Home taken: the next shard's idle connection serves, never a farther one.
+    // Home taken and one of the store's transactions waiting there: the next one takes
+    // the next shard's idle connection, never a farther one.
     let held = pool.shards()[0].acquire().await.unwrap();
-    assert_eq!(tx_pid(&pool, busy).await, pid_of[1]);
+    let first = spawn_tx(&pool, hot);
+    still_waiting(&first, "the home connection is held").await;
+    assert_eq!(tx_pid(&pool, hot).await, pid_of[1]);
     settle(&pool, 1).await;
 
-    // Home and the next one taken, shards 2 and 3 idle: the store waits at home.
+    // Home and the next one taken, shards 2 and 3 idle: it waits at home.
     let next = pool.shards()[1].acquire().await.unwrap();
-    let waiting = tokio::spawn({
-        let pool = pool.clone();
-        let busy = busy.clone();
-        async move { tx_pid(&pool, &busy).await }
-    });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        !waiting.is_finished(),
-        "it borrowed from a shard beyond its span"
-    );
+    let second = spawn_tx(&pool, hot);
+    still_waiting(&second, "it borrowed from a shard beyond its span").await;
     drop(held);
-    let pid = tokio::time::timeout(Duration::from_secs(2), waiting)
-        .await
-        .expect("the released home connection serves the waiting store")
-        .unwrap();
-    assert_eq!(pid, pid_of[0]);
+    assert_eq!(finished(first).await, pid_of[0]);
+    assert_eq!(finished(second).await, pid_of[0]);
     drop(next);
 }
 
