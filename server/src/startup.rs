@@ -29,14 +29,16 @@ use tower_http::trace::TraceLayer;
 use app::ssr::{AppState, RequestSite};
 use app::{shell, App};
 use marketplace::security::Policy;
-use marketplace::sweep::Sweeper;
 use marketplace::tenancy::resolver::{PublicHosts, Resolver};
+use marketplace::tenancy::verification::Verifier;
 use marketplace::tenancy::{ShardedPool, Site};
 
 use crate::form_errors::{self, FormErrorKey};
+pub use crate::jobs::{spawn_sweeper, spawn_verifier};
 use crate::limits::{LimitRules, Limits};
 use crate::owner_scope::OwnerScopeLayer;
 use crate::tenant_layer::{self, LayerState, ProxyTrust};
+use crate::tls_ask::{self, TlsAsks};
 use crate::{routes, status};
 
 /// Where the compiled site (`pkg/` with the wasm, JS and CSS) lives: the given
@@ -80,8 +82,10 @@ pub fn state(
     leptos_options: LeptosOptions,
     policy: Policy,
 ) -> AppState {
+    let verifier = Arc::new(Verifier::system(public_hosts.platform_domain()));
     let resolver = Arc::new(Resolver::new(pool.clone(), public_hosts));
     AppState {
+        verifier,
         leptos_options,
         stores: ShardedPool::single(pool.clone()),
         pool,
@@ -107,6 +111,10 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// Largest request body, in bytes (413 beyond).
     pub body_limit: usize,
+    /// Time between two rounds of the domain verification job.
+    pub domain_checks: Duration,
+    /// Counts the TLS proxy's questions ([`crate::tls_ask`]).
+    pub tls_asks: TlsAsks,
 }
 
 impl Default for ServerConfig {
@@ -119,6 +127,8 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             body_limit: 1024 * 1024,
+            domain_checks: Duration::from_secs(30),
+            tls_asks: TlsAsks::default(),
         }
     }
 }
@@ -161,6 +171,7 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
     Router::new()
         .route("/", get(root))
         .merge(routes::router(state.demo_endpoints))
+        .merge(tls_ask::router(config.tls_asks.clone()))
         .leptos_routes(&state, pages, {
             let options = options.clone();
             move || shell(options.clone())
@@ -270,6 +281,7 @@ pub async fn serve_on(
 
     let listener_task = state.resolver.spawn_listener();
     let sweeper_task = spawn_sweeper(state.pool.clone(), state.policy);
+    let verifier_task = spawn_verifier(&state, config.domain_checks);
     let header_read_timeout = config.header_read_timeout;
     let app = router(state, config);
     let graceful = GracefulShutdown::new();
@@ -320,29 +332,8 @@ pub async fn serve_on(
     }
     listener_task.abort();
     sweeper_task.abort();
+    verifier_task.abort();
     Ok(())
-}
-
-/// Runs the sweeper ([`marketplace::sweep`]) every `policy.sweep.interval` until the
-/// server stops; a failed tick is logged and the next one tries again.
-pub fn spawn_sweeper(pool: PgPool, policy: Policy) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut sweeper = Sweeper::new();
-        let mut every = tokio::time::interval(policy.sweep.interval);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            match sweeper.tick(&pool, &policy).await {
-                Ok(report) if report.rows_removed > 0 => tracing::info!(
-                    stores = report.stores_visited,
-                    removed = report.rows_removed,
-                    "swept expired sessions and login records"
-                ),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "sweeper tick failed"),
-            }
-        }
-    })
 }
 
 async fn shutdown_signal() {

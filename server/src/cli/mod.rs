@@ -13,6 +13,7 @@ mod stores;
 
 use marketplace::db::{self, DbConfig};
 use marketplace::tenancy::resolver::PublicHosts;
+use marketplace::tenancy::Hostname;
 
 pub use args::{Cli, Command, LimitArgs, SecurityArgs, ServeArgs};
 
@@ -40,7 +41,8 @@ pub enum CliError {
 
 /// Connects to the platform database and runs the subcommand.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    let public_hosts = PublicHosts::parse(&cli.public_hosts)?;
+    let public_hosts = PublicHosts::parse(&cli.public_hosts)?
+        .with_platform_domain(Hostname::parse(&cli.platform_domain)?);
     let Some(url) = cli.database_url.clone() else {
         return Err(CliError::Usage(
             "DATABASE_URL is not set. Set it (or put it in .env), e.g. \
