@@ -21,7 +21,7 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::admin::platform::{NewStorePage, StoreAdminPage};
 use crate::admin::store::{
-    OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, UsersPage,
+    DomainsPage, OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage, UsersPage,
 };
 use crate::admin::{AdminActions, AdminHome};
 use crate::flow::page::FlowPage;
@@ -87,6 +87,7 @@ lazy_page! {
     OrderAdminRoute => OrderAdminPage,
     UsersRoute => UsersPage,
     SettingsRoute => SettingsPage,
+    DomainsRoute => DomainsPage,
     NewStoreRoute => NewStorePage,
     StoreAdminRoute => StoreAdminPage,
 }
@@ -115,6 +116,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin/orders/:number") view={Lazy::<OrderAdminRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
+            <Route path=path!("/admin/domains") view={Lazy::<DomainsRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/stores/new") view={Lazy::<NewStoreRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/stores/:schema") view={Lazy::<StoreAdminRoute>::new()} ssr=SsrMode::Async/>
         </Routes>

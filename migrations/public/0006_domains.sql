@@ -21,10 +21,12 @@ alter table domains add column claimed_at timestamptz not null default now();
 -- Every existing row was already served: it stays verified, with a token of its own for
 -- the re-checks to come.
 update domains set token = replace(gen_random_uuid()::text, '-', ''), verified_at = created_at;
+alter table domains alter column token set default replace(gen_random_uuid()::text, '-', '');
 alter table domains alter column token set not null;
 alter table domains add constraint domains_token_check check (token ~ '^[a-z0-9]{16,64}$');
--- New claims start pending.
-alter table domains alter column status set default 'pending';
+-- The application always names the status (claims are inserted 'pending'); the default
+-- stays 'verified' so that rows written by hand or by older tools (scripts/bench-scale's
+-- registry rows) keep meaning what they meant: a host that serves its store.
 
 -- Only a served host can be a store's primary one.
 alter table domains add constraint domains_primary_verified check (not is_primary or status = 'verified');

@@ -1,15 +1,17 @@
-//! A store's own admin: dashboard, products, orders, users, settings, one module each
+//! A store's own admin: dashboard, products, orders, users, settings, domains, one module each
 //! (as the storefront is laid out in [`crate::store`]). Every server function here
 //! starts with [`crate::admin::ssr::staff`], which refuses anyone but an active staff
 //! user of this very store.
 
 pub mod dashboard;
+pub mod domains;
 pub mod orders;
 pub mod products;
 pub mod settings;
 pub mod users;
 
 pub use dashboard::{load_dashboard, Dashboard, DashboardView};
+pub use domains::DomainsPage;
 pub use orders::{OrderAdminPage, OrdersPage};
 pub use products::{ProductEditPage, ProductsPage};
 pub use settings::SettingsPage;
