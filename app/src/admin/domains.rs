@@ -108,7 +108,11 @@ where
             });
             view! {
                 <tr data-domain=d.host.clone()>
-                    <th scope="row">{d.display.clone()}</th>
+                    <th scope="row">{if d.status == "verified" {
+                        view! { <a href=format!("http://{}", d.host)>{d.display.clone()}</a> }.into_any()
+                    } else {
+                        d.display.clone().into_any()
+                    }}</th>
                     <td>{if d.primary { "Primary" } else { "" }}</td>
                     <td class="status" data-status=d.status.clone()>{status}</td>
                     <td>
