@@ -218,3 +218,66 @@ impl DnsRecord {
         DnsRecord { kind, name, value }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::tenancy::registry::DomainStatus;
+
+    fn claimed(host: &str) -> Domain {
+        Domain {
+            id: 1,
+            domain: Hostname::parse(host).unwrap(),
+            tenant_id: 1,
+            is_primary: false,
+            created_at: Utc::now(),
+            status: DomainStatus::Pending,
+            token: "abc".repeat(8),
+            attempts: 0,
+            claimed_at: Utc::now(),
+            last_checked_at: None,
+            next_check_at: None,
+            verified_at: None,
+            lost_at: None,
+            failure_reason: None,
+        }
+    }
+
+    fn kinds(records: &[DnsRecord]) -> Vec<(&str, &str, &str)> {
+        records
+            .iter()
+            .map(|r| (r.kind, r.name.as_str(), r.value.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn subdomains_get_a_cname_apex_hosts_addresses_and_both_a_txt() {
+        let mut targets = DnsTargets::for_platform(&Hostname::parse("shops.example").unwrap());
+        let token = "abc".repeat(8);
+        assert_eq!(
+            kinds(&targets.records(&claimed("www.example.com"))),
+            [
+                ("CNAME", "www.example.com", "stores.shops.example."),
+                ("TXT", "_marketplace-verify.www.example.com", token.as_str()),
+            ]
+        );
+        targets.apex_ips = vec![
+            "203.0.113.7".parse().unwrap(),
+            "2001:db8::7".parse().unwrap(),
+        ];
+        assert_eq!(
+            kinds(&targets.records(&claimed("example.com"))),
+            [
+                ("A", "example.com", "203.0.113.7"),
+                ("AAAA", "example.com", "2001:db8::7"),
+                ("TXT", "_marketplace-verify.example.com", token.as_str()),
+            ]
+        );
+        assert!(new_token()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert_ne!(new_token(), new_token());
+    }
+}

@@ -139,7 +139,8 @@ fn delta(duration: Duration) -> TimeDelta {
 }
 
 /// Looks `domain`'s record up and records the outcome (the job and "Check now" alike).
-/// A failed claim checked again starts over as a fresh pending claim. Returns the
+/// A failed claim checked again starts over as a fresh pending claim; a domain the
+/// platform vouched for (verified, never scheduled) is left as it is. Returns the
 /// domain as it is now; `hosts`' cache forgets the store when the host began serving.
 pub async fn check(
     pool: &PgPool,
@@ -147,6 +148,11 @@ pub async fn check(
     dns: &DnsChecker,
     domain: &Domain,
 ) -> Result<Domain> {
+    if domain.status == DomainStatus::Verified && domain.next_check_at.is_none() {
+        // A name the platform vouched for (provisioning, the platform domain): it was
+        // never proven by a record, so a missing record means nothing.
+        return Ok(domain.clone());
+    }
     if domain.status == DomainStatus::Failed {
         sqlx::query(
             "update public.domains set status = 'pending', attempts = 0, claimed_at = now(), \
@@ -161,10 +167,13 @@ pub async fn check(
     let current = domains::get(pool, domain.tenant_id, &domain.domain).await?;
     match (current.status, seen) {
         (DomainStatus::Verified, Seen::Token) => {
-            bookkeep(pool, &current, now + delta(RECHECK_EVERY), None, false).await?
+            let next = now + delta(RECHECK_EVERY);
+            bookkeep(pool, &current, next, None, false).await?;
+            reset_attempts(pool, current.id).await?
         }
         (DomainStatus::Verified, Seen::Missing) => {
-            bookkeep(pool, &current, now + delta(LONGEST_RETRY), None, true).await?
+            let why = format!("The TXT record {} is missing.", txt_name(&current.domain));
+            bookkeep(pool, &current, now + delta(LONGEST_RETRY), Some(why), true).await?
         }
         (DomainStatus::Verified, Seen::Unknown(why)) => {
             let next = now + delta(retry_after(current.attempts));
@@ -211,6 +220,14 @@ async fn bookkeep(
     .bind(lost)
     .execute(pool)
     .await?;
+    Ok(())
+}
+
+async fn reset_attempts(pool: &PgPool, id: i64) -> Result<()> {
+    sqlx::query("update public.domains set attempts = 0 where id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -29,6 +29,8 @@ pub struct DomainView {
     pub lost: bool,
     pub reason: Option<String>,
     pub last_checked: Option<String>,
+    /// Whether its DNS record is looked at (not for names the platform vouched for).
+    pub checked: bool,
     pub records: Vec<RecordView>,
 }
 
@@ -71,6 +73,7 @@ impl DomainView {
             last_checked: domain
                 .last_checked_at
                 .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            checked: domain.status != DomainStatus::Verified || domain.next_check_at.is_some(),
             records,
         }
     }
@@ -86,7 +89,7 @@ where
         .iter()
         .map(|d| {
             let button = button.clone();
-            let check = (!d.primary).then(|| button(d.host.clone(), "check", "Check now"));
+            let check = d.checked.then(|| button(d.host.clone(), "check", "Check now"));
             let primary = (!d.primary && d.status == "verified")
                 .then(|| button(d.host.clone(), "primary", "Make primary"));
             let remove = (!d.primary).then(|| button(d.host.clone(), "remove", "Remove"));

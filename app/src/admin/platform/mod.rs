@@ -255,6 +255,7 @@ fn StoreAdmin(
                             <input type="hidden" name="schema" value=s_add/>
                             <input type="hidden" name="op" value="add"/>
                             <Field name="domain" label="New domain" required=true error=field("domain")/>
+                            <p class="hint">"A name under the platform domain is served at once; any other is pending until its TXT record is found."</p>
                             <button type="submit">"Add domain"</button>
                         </ActionForm>
                     </section>

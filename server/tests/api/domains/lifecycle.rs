@@ -57,6 +57,12 @@ async fn a_claim_is_served_once_its_txt_record_holds_its_token(
     dns.set(&[(TXT, &claimed.token)]);
     let back = check(&app, "techstore", "shop.example.com").await;
     assert!(back.lost_at.is_none());
+
+    // The names the platform vouched for were never proven by a record: checking one
+    // leaves it as it is, never flagged.
+    let vouched = check(&app, "techstore", "techstore.localhost").await;
+    assert_eq!(vouched.status, DomainStatus::Verified);
+    assert!(vouched.lost_at.is_none() && vouched.last_checked_at.is_none());
 }
 
 #[sqlx::test(migrations = false)]
@@ -204,4 +210,76 @@ async fn international_hosts_are_stored_as_punycode_and_shown_in_unicode(
     );
     let served = app.get("xn--bcher-kva.example.com", "/data/").await;
     assert_eq!(served.schema(), Some("techstore"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_verifies_due_claims_and_other_servers_hear_of_it(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use marketplace::tenancy::resolver::Resolver;
+    use marketplace::tenancy::verification::check_due;
+    use marketplace::tenancy::Site;
+
+    let mut dns = DnsServer::start();
+    let app = app_with_dns(options, &dns).await;
+    // Another server on the same database, its cache warmed, hearing changes by NOTIFY.
+    let other = Arc::new(Resolver::new(app.pool.clone(), PublicHosts::default()));
+    let listener = other.spawn_listener();
+    while !other.is_listening() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let serves = |resolver: Arc<Resolver>| async move {
+        let site = resolver
+            .resolve(&host("shop.example.com"))
+            .await
+            .unwrap()
+            .site;
+        matches!(site, Some(Site::Store(_)))
+    };
+    assert!(!serves(other.clone()).await);
+
+    let claimed = claim(&app, "techstore", "shop.example.com").await.unwrap();
+    dns.set(&[(TXT, &claimed.token)]);
+    let heard = other.heard();
+    let round = check_due(
+        &app.pool,
+        &*app.state.resolver,
+        &app.state.verifier.dns,
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!((round.checked, round.failed), (1, 0));
+    let row = domains::get(&app.pool, claimed.tenant_id, &host("shop.example.com")).await;
+    assert_eq!(row.unwrap().status, DomainStatus::Verified);
+    while other.heard() == heard {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        serves(other.clone()).await,
+        "served by the other server, no restart"
+    );
+
+    // Re-checks change nothing served: they stay silent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let heard = other.heard();
+    sqlx::query("update public.domains set next_check_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    check_due(
+        &app.pool,
+        &*app.state.resolver,
+        &app.state.verifier.dns,
+        100,
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(other.heard(), heard);
+    listener.abort();
 }
