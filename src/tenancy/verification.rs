@@ -199,6 +199,18 @@ pub async fn check(
     domains::get(pool, domain.tenant_id, &domain.domain).await
 }
 
+/// "Check now" in either admin: [`check`] one of the store `tenant_id`'s domains.
+pub async fn check_now(
+    pool: &PgPool,
+    hosts: &impl ServedHosts,
+    dns: &DnsChecker,
+    tenant_id: i64,
+    domain: &Hostname,
+) -> Result<Domain> {
+    let row = domains::get(pool, tenant_id, domain).await?;
+    check(pool, hosts, dns, &row).await
+}
+
 /// Records a check that changed nothing served: when it ran, when the next one runs,
 /// what it saw, and whether a verified record is missing.
 async fn bookkeep(

@@ -112,11 +112,10 @@ pub async fn change_domain(schema: String, domain: String, op: String) -> Result
     let schema = SchemaName::parse(&schema)?;
     let domain = Hostname::parse(&domain)?;
     if op == "check" {
-        use marketplace::tenancy::{domains, verification};
+        use marketplace::tenancy::verification::check_now;
         let tenant = registry::get_by_schema(&state.pool, &schema).await?;
-        let row = domains::get(&state.pool, tenant.id, &domain).await?;
-        let dns = &state.verifier.dns;
-        verification::check(&state.pool, &*state.resolver, dns, &row).await?;
+        let (dns, resolver) = (&state.verifier.dns, &*state.resolver);
+        check_now(&state.pool, resolver, dns, tenant.id, &domain).await?;
         return Ok(());
     }
     let change = DomainChange::parse(&op)?;

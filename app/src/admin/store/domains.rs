@@ -54,8 +54,8 @@ pub async fn change_store_domain(domain: String, op: String) -> Result<(), AppEr
             domains::claim(&state.pool, resolver, tenant.id, &host).await?;
         }
         "check" => {
-            let row = domains::get(&state.pool, tenant.id, &host).await?;
-            verification::check(&state.pool, resolver, &state.verifier.dns, &row).await?;
+            let dns = &state.verifier.dns;
+            verification::check_now(&state.pool, resolver, dns, tenant.id, &host).await?;
         }
         other => {
             let change = DomainChange::parse(other)?;

@@ -53,9 +53,8 @@ pub async fn claim(app: &TestApp, schema: &str, domain: &str) -> marketplace::Re
 /// "Check now" on one of the store's domains.
 pub async fn check(app: &TestApp, schema: &str, domain: &str) -> Domain {
     let id = store_id(app, schema).await;
-    let row = domains::get(&app.pool, id, &host(domain)).await.unwrap();
-    let dns = &app.state.verifier.dns;
-    verification::check(&app.pool, &*app.state.resolver, dns, &row)
+    let (dns, resolver) = (&app.state.verifier.dns, &*app.state.resolver);
+    verification::check_now(&app.pool, resolver, dns, id, &host(domain))
         .await
         .unwrap()
 }
