@@ -3,6 +3,7 @@
 //! the running router without a restart, the 301 to the primary host, the TLS proxy's
 //! question, and Caddy itself in front of the server ([`caddy`]).
 
+mod admin;
 mod caddy;
 mod dns;
 mod lifecycle;
