@@ -21,8 +21,8 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::admin::platform::{NewStorePage, StoreAdminPage};
 use crate::admin::store::{
-    ApiKeysPage, OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage, SettingsPage,
-    ThemePage, UsersPage,
+    ApiKeysPage, DomainsPage, OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage,
+    SettingsPage, ThemePage, UsersPage,
 };
 use crate::admin::{AdminActions, AdminHome};
 use crate::flow::page::FlowPage;
@@ -90,6 +90,7 @@ lazy_page! {
     ApiKeysRoute => ApiKeysPage,
     SettingsRoute => SettingsPage,
     ThemeRoute => ThemePage,
+    DomainsRoute => DomainsPage,
     NewStoreRoute => NewStorePage,
     StoreAdminRoute => StoreAdminPage,
 }
@@ -120,6 +121,7 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin/api-keys") view={Lazy::<ApiKeysRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/theme") view={Lazy::<ThemeRoute>::new()} ssr=SsrMode::Async/>
+            <Route path=path!("/admin/domains") view={Lazy::<DomainsRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/stores/new") view={Lazy::<NewStoreRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/stores/:schema") view={Lazy::<StoreAdminRoute>::new()} ssr=SsrMode::Async/>
         </Routes>

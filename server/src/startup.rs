@@ -29,15 +29,17 @@ use tower_http::trace::TraceLayer;
 use app::ssr::{AppState, RequestSite};
 use app::{shell, App};
 use marketplace::security::Policy;
-use marketplace::sweep::Sweeper;
 use marketplace::tenancy::resolver::{PublicHosts, Resolver};
+use marketplace::tenancy::verification::Verifier;
 use marketplace::tenancy::{ShardedPool, Site};
 
 use crate::api::{self, RateRules};
 use crate::form_errors::{self, FormErrorKey};
+pub use crate::jobs::{spawn_sweeper, spawn_verifier};
 use crate::limits::{LimitRules, Limits};
 use crate::owner_scope::OwnerScopeLayer;
 use crate::tenant_layer::{self, LayerState, ProxyTrust};
+use crate::tls_ask::{self, TlsAsks};
 use crate::{routes, status};
 
 /// Where the compiled site (`pkg/` with the wasm, JS and CSS) lives: the given
@@ -81,8 +83,10 @@ pub fn state(
     leptos_options: LeptosOptions,
     policy: Policy,
 ) -> AppState {
+    let verifier = Arc::new(Verifier::system(public_hosts.platform_domain()));
     let resolver = Arc::new(Resolver::new(pool.clone(), public_hosts));
     AppState {
+        verifier,
         leptos_options,
         stores: ShardedPool::single(pool.clone()),
         pool,
@@ -110,6 +114,10 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// The size of every API key's rate limit (`/api/v1/…`).
     pub api_rates: RateRules,
+    /// Time between two rounds of the domain verification job.
+    pub domain_checks: Duration,
+    /// Counts the TLS proxy's questions ([`crate::tls_ask`]).
+    pub tls_asks: TlsAsks,
 }
 
 impl Default for ServerConfig {
@@ -123,6 +131,8 @@ impl Default for ServerConfig {
             header_read_timeout: Duration::from_secs(10),
             body_limit: 1024 * 1024,
             api_rates: RateRules::default(),
+            domain_checks: Duration::from_secs(30),
+            tls_asks: TlsAsks::default(),
         }
     }
 }
@@ -166,6 +176,7 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
         .route("/", get(root))
         .merge(routes::router(state.demo_endpoints))
         .merge(api::router(&state, config.api_rates))
+        .merge(tls_ask::router(config.tls_asks.clone()))
         .leptos_routes(&state, pages, {
             let options = options.clone();
             move || shell(options.clone())
@@ -275,6 +286,7 @@ pub async fn serve_on(
 
     let listener_task = state.resolver.spawn_listener();
     let sweeper_task = spawn_sweeper(state.pool.clone(), state.policy);
+    let verifier_task = spawn_verifier(&state, config.domain_checks);
     let header_read_timeout = config.header_read_timeout;
     let app = router(state, config);
     let graceful = GracefulShutdown::new();
@@ -325,29 +337,8 @@ pub async fn serve_on(
     }
     listener_task.abort();
     sweeper_task.abort();
+    verifier_task.abort();
     Ok(())
-}
-
-/// Runs the sweeper ([`marketplace::sweep`]) every `policy.sweep.interval` until the
-/// server stops; a failed tick is logged and the next one tries again.
-pub fn spawn_sweeper(pool: PgPool, policy: Policy) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut sweeper = Sweeper::new();
-        let mut every = tokio::time::interval(policy.sweep.interval);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            match sweeper.tick(&pool, &policy).await {
-                Ok(report) if report.rows_removed > 0 => tracing::info!(
-                    stores = report.stores_visited,
-                    removed = report.rows_removed,
-                    "swept expired sessions and login records"
-                ),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "sweeper tick failed"),
-            }
-        }
-    })
 }
 
 async fn shutdown_signal() {

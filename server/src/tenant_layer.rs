@@ -6,6 +6,8 @@
 //!   (`--trust-forwarded-host`): otherwise any client could name another store.
 //! * An unknown host gets 404 with a JSON error — never the public site, never a store.
 //! * A suspended store's hosts get 503 with a short page; its data is untouched.
+//! * A page asked for on a store's host other than its primary one answers 301 to
+//!   the primary ([`crate::canonical`]).
 //! * Every resolved response carries `X-Tenant-Schema`.
 //! * A state-changing request (anything but GET, HEAD, OPTIONS) whose `Origin` — or,
 //!   lacking that, `Referer` — names another origin is refused with 403: a page on one
@@ -25,6 +27,7 @@ use axum::response::{Html, IntoResponse, Response};
 use app::ssr::{AppState, RequestSite};
 use marketplace::tenancy::{look_up_host, HostLookup, Site, TenantStatus};
 
+use crate::canonical::redirect;
 use crate::error::ApiError;
 use crate::limits::Limits;
 
@@ -96,6 +99,12 @@ pub async fn resolve(
         }
     }
     let secure = force_secure_cookies || is_tls(&request, proxy.forwarded_proto);
+    if let Site::Store(tenant) = &site {
+        let (method, uri) = (request.method(), request.uri());
+        if let Some(moved) = redirect(method, uri, &hostname, &raw_host, tenant, secure) {
+            return moved;
+        }
+    }
     if !request.method().is_safe() && !same_origin(&request, &raw_host, secure) {
         return ApiError::new(StatusCode::FORBIDDEN, "Cross-origin request refused.")
             .into_response();

@@ -128,9 +128,16 @@ impl HostCache {
                 entries.unknown.clear();
             }
             Forget::Store { tenant_id, host } => {
-                if let Some(host) = host {
-                    entries.stores.remove(host);
-                    entries.unknown.remove(host);
+                match host {
+                    Some(host) => {
+                        entries.stores.remove(host);
+                        entries.unknown.remove(host);
+                    }
+                    // A store's own row changed (created, renamed): its platform
+                    // subdomain may be remembered as serving nothing, under a name the
+                    // payload does not carry. Unknown hosts are few and cheap to ask
+                    // again; forget them all.
+                    None => entries.unknown.clear(),
                 }
                 // A store has a handful of hosts among thousands of entries: a scan on
                 // a registry change (rare) beats keeping a second index in step.

@@ -9,6 +9,8 @@
 //! * [`names`] — validated schema and host names; the only values ever rendered into SQL
 //!   as identifiers, and only by this module.
 //! * [`registry`] — the `public.tenants` and `public.domains` tables.
+//! * [`domains`] — a store's custom domains: claimed with a token, served once proven.
+//! * [`verification`] — proving a claim with a DNS TXT record, now and in the background.
 //! * [`directory`] — the registry a page at a time, searched, with its counts: the
 //!   platform admin's store list and `list-tenants` at 10,000 stores.
 //! * [`resolver`] — host → tenant, cached in memory, invalidated through `LISTEN/NOTIFY`
@@ -35,6 +37,7 @@ pub mod batch;
 mod citus_lint;
 pub mod connections;
 pub mod directory;
+pub mod domains;
 pub mod explain;
 pub(crate) mod fresh;
 pub mod host_cache;
@@ -48,11 +51,12 @@ pub mod roles;
 pub mod scope;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod verification;
 
 pub use batch::{read, Read, Reads};
 pub use connections::{ShardedPool, StoreConnections, DEFAULT_SPILL_SPAN};
 pub use lookup::{look_up_host, HostLookup, LayerMarks};
 pub use names::{Hostname, SchemaName};
-pub use registry::{Domain, Tenant, TenantStatus};
+pub use registry::{Domain, DomainStatus, Tenant, TenantStatus};
 pub use resolver::{PublicHosts, Resolution, Resolver, ServedHosts, Site};
 pub use scope::TenantTx;

@@ -117,10 +117,15 @@ impl Hostname {
     pub fn parse(raw: &str) -> Result<Self> {
         let invalid = |why: String| Error::invalid("domain", why);
         let trimmed = raw.trim();
-        let name = trimmed
-            .strip_suffix('.')
-            .unwrap_or(trimmed)
-            .to_ascii_lowercase();
+        let name = trimmed.strip_suffix('.').unwrap_or(trimmed);
+        // An internationalised name (`bücher.example`) is stored and looked up in its
+        // ASCII form (`xn--bcher-kva.example`), as DNS and the `Host` header carry it.
+        let name = if name.is_ascii() {
+            name.to_ascii_lowercase()
+        } else {
+            idna::domain_to_ascii(name)
+                .map_err(|_| invalid(format!("'{}' is not a valid domain.", raw.escape_debug())))?
+        };
         if name.is_empty() {
             return Err(invalid("A domain cannot be empty.".into()));
         }
@@ -188,6 +193,21 @@ impl Hostname {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name as people read it: punycode labels (`xn--…`) shown in Unicode. Only
+    /// for display; the ASCII form is what is stored, compared and sent to DNS.
+    pub fn to_unicode(&self) -> String {
+        idna::domain_to_unicode(&self.0).0
+    }
+
+    /// Whether this is `parent` itself or a name under it (`a.shops.example` under
+    /// `shops.example`).
+    pub fn is_within(&self, parent: &Hostname) -> bool {
+        self.0 == parent.0
+            || (self.0.len() > parent.0.len()
+                && self.0.ends_with(parent.0.as_str())
+                && self.0.as_bytes()[self.0.len() - parent.0.len() - 1] == b'.')
     }
 }
 
@@ -298,6 +318,28 @@ mod tests {
             assert!(Hostname::parse(bad).is_err(), "{bad:?}");
         }
         assert!(Hostname::parse(&format!("{}.com", "a".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn international_hostnames_are_stored_as_punycode() {
+        let host = Hostname::parse("Bücher.Example").unwrap();
+        assert_eq!(host.as_str(), "xn--bcher-kva.example");
+        assert_eq!(host.to_unicode(), "bücher.example");
+        assert_eq!(Hostname::parse("xn--bcher-kva.example").unwrap(), host);
+        assert_eq!(
+            Hostname::parse("shop.example").unwrap().to_unicode(),
+            "shop.example"
+        );
+        assert!(Hostname::parse("bü cher.example").is_err());
+    }
+
+    #[test]
+    fn hostnames_within_others() {
+        let h = |v| Hostname::parse(v).unwrap();
+        assert!(h("a.shops.example").is_within(&h("shops.example")));
+        assert!(h("shops.example").is_within(&h("shops.example")));
+        assert!(!h("evilshops.example").is_within(&h("shops.example")));
+        assert!(!h("example").is_within(&h("shops.example")));
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub enum TenantStatus {
     Suspended,
 }
 
-/// A host name that serves a store.
+/// A host name of a store: served once verified (or when the platform vouches for it),
+/// with the state of its DNS verification.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Domain {
     pub id: i64,
@@ -47,7 +48,39 @@ pub struct Domain {
     pub tenant_id: i64,
     pub is_primary: bool,
     pub created_at: DateTime<Utc>,
+    pub status: DomainStatus,
+    /// The value the TXT record `_marketplace-verify.<domain>` must hold.
+    pub token: String,
+    /// DNS checks since the claim (or its last retry) began.
+    pub attempts: i32,
+    pub claimed_at: DateTime<Utc>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    /// When the verification job looks again; `None` once a claim failed.
+    pub next_check_at: Option<DateTime<Utc>>,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// Set while a verified domain's TXT record is missing: still served, but flagged.
+    pub lost_at: Option<DateTime<Utc>>,
+    /// Why the claim failed, or what the last check of a pending claim saw.
+    pub failure_reason: Option<String>,
 }
+
+/// Where a domain is in its lifecycle: `pending` → `verified` (served) or `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum DomainStatus {
+    /// Claimed; its TXT record has not been seen yet. Never served.
+    Pending,
+    /// Proven (or the platform's own name): served.
+    Verified,
+    /// Given up on, or verified first by another store. Never served.
+    Failed,
+}
+
+/// The columns of a [`Domain`], for `select` and `returning`.
+pub(crate) const DOMAIN_COLUMNS: &str = "id, domain, tenant_id, is_primary, created_at, status, \
+     token, attempts, claimed_at, last_checked_at, next_check_at, verified_at, lost_at, \
+     failure_reason";
 
 /// `select` of a [`Tenant`] row followed by the given clause, as one static string.
 macro_rules! select_tenants {
@@ -64,10 +97,13 @@ macro_rules! select_tenants {
 /// The statement of [`list`] (shown on the request-flow page).
 pub const LIST_SQL: &str = select_tenants!("order by t.id");
 
-/// The statement of [`find_by_domain`], which the resolver runs on a cache miss (shown
-/// on the request-flow page).
-pub const FIND_BY_DOMAIN_SQL: &str =
-    select_tenants!("where t.id = (select tenant_id from public.domains where domain = $1)");
+/// The statement of [`find_by_host`], which the resolver runs on a cache miss (shown
+/// on the request-flow page): the store of a verified domain `$1`, else the store whose
+/// schema is `$2` (the platform subdomain's, or null).
+pub const FIND_BY_DOMAIN_SQL: &str = select_tenants!(
+    "where t.id = coalesce((select tenant_id from public.domains where domain = $1 and status = 'verified'), \
+     (select id from public.tenants where schema_name = $2))"
+);
 
 /// All stores, oldest first.
 pub async fn list(pool: &PgPool) -> Result<Vec<Tenant>> {
@@ -81,10 +117,21 @@ pub async fn count(pool: &PgPool) -> Result<i64> {
         .await?)
 }
 
-/// The store a host name serves, if any.
+/// The store a verified domain serves, if any.
 pub async fn find_by_domain(pool: &PgPool, host: &Hostname) -> Result<Option<Tenant>> {
+    find_by_host(pool, host, None).await
+}
+
+/// The store a host serves: the one that verified it as a domain, else — for a
+/// platform subdomain, whose schema is `subdomain` — the store with that schema.
+pub async fn find_by_host(
+    pool: &PgPool,
+    host: &Hostname,
+    subdomain: Option<&SchemaName>,
+) -> Result<Option<Tenant>> {
     Ok(sqlx::query_as(FIND_BY_DOMAIN_SQL)
         .bind(host.as_str())
+        .bind(subdomain.map(SchemaName::as_str))
         .fetch_optional(pool)
         .await?)
 }
@@ -106,13 +153,11 @@ pub async fn get_by_schema(pool: &PgPool, schema: &SchemaName) -> Result<Tenant>
 
 /// A store's domains, primary first.
 pub async fn domains(pool: &PgPool, tenant_id: i64) -> Result<Vec<Domain>> {
-    Ok(sqlx::query_as(
-        "select id, domain, tenant_id, is_primary, created_at from public.domains \
-         where tenant_id = $1 order by is_primary desc, domain",
-    )
-    .bind(tenant_id)
-    .fetch_all(pool)
-    .await?)
+    let sql = format!(
+        "select {DOMAIN_COLUMNS} from public.domains where tenant_id = $1 \
+         order by is_primary desc, status = 'verified' desc, domain"
+    );
+    Ok(sqlx::query_as(&sql).bind(tenant_id).fetch_all(pool).await?)
 }
 
 /// Inserts the registry row of a new store (part of provisioning's transaction).
@@ -136,10 +181,34 @@ pub(crate) async fn insert_tenant(
 }
 
 fn domain_taken(domain: &Hostname) -> impl FnOnce() -> String + '_ {
-    move || format!("The domain '{domain}' already serves a store.")
+    move || {
+        format!(
+            "The domain '{}' already serves a store.",
+            domain.to_unicode()
+        )
+    }
 }
 
-/// Adds a domain to a store. With `is_primary`, it replaces the current primary.
+/// Turns the unique violations of a new domain row into friendly conflicts: the host
+/// already serves a store, or this store already has it.
+pub(crate) fn domain_conflict(domain: &Hostname) -> impl FnOnce(sqlx::Error) -> Error + '_ {
+    move |err| {
+        if Error::constraint(&err) == Some("domains_claim_key") {
+            return Error::Conflict {
+                field: "domain",
+                message: format!(
+                    "'{}' is already one of this store's domains.",
+                    domain.to_unicode()
+                ),
+            };
+        }
+        Error::on_unique("domains_domain_key", "domain", domain_taken(domain))(err)
+    }
+}
+
+/// Adds a domain the platform vouches for to a store, served at once (provisioning, and
+/// names under the platform domain). With `is_primary`, it replaces the current primary.
+/// Custom domains a store must prove go through [`super::domains::claim`] instead.
 pub async fn add_domain(
     conn: &mut PgConnection,
     tenant_id: i64,
@@ -152,33 +221,38 @@ pub async fn add_domain(
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query_as(
-        "insert into public.domains (domain, tenant_id, is_primary) values ($1, $2, $3) \
-         returning id, domain, tenant_id, is_primary, created_at",
-    )
-    .bind(domain.as_str())
-    .bind(tenant_id)
-    .bind(is_primary)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(Error::on_unique(
-        "domains_domain_key",
-        "domain",
-        domain_taken(domain),
-    ))
+    let sql = format!(
+        "insert into public.domains (domain, tenant_id, is_primary, status, token, verified_at) \
+         values ($1, $2, $3, 'verified', $4, now()) returning {DOMAIN_COLUMNS}"
+    );
+    sqlx::query_as(&sql)
+        .bind(domain.as_str())
+        .bind(tenant_id)
+        .bind(is_primary)
+        .bind(super::domains::new_token())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(domain_conflict(domain))
 }
 
 /// Makes `domain` (already one of the store's) its primary domain.
 pub async fn set_primary(conn: &mut PgConnection, tenant_id: i64, domain: &Hostname) -> Result<()> {
-    let exists: bool = sqlx::query_scalar(
-        "select exists(select 1 from public.domains where tenant_id = $1 and domain = $2)",
+    let status: Option<DomainStatus> = sqlx::query_scalar(
+        "select status from public.domains where tenant_id = $1 and domain = $2",
     )
     .bind(tenant_id)
     .bind(domain.as_str())
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    if !exists {
-        return Err(Error::not_found(format!("domain '{domain}' of this store")));
+    match status {
+        None => return Err(Error::not_found(format!("domain '{domain}' of this store"))),
+        Some(DomainStatus::Verified) => {}
+        Some(_) => {
+            return Err(Error::Rejected(format!(
+                "'{}' is not verified yet: only a verified domain can be primary.",
+                domain.to_unicode()
+            )))
+        }
     }
     sqlx::query(
         "update public.domains set is_primary = (domain = $2), updated_at = now() \
@@ -249,136 +323,8 @@ pub async fn change_status(
     Ok(())
 }
 
-/// A change to one of a store's domains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DomainChange {
-    /// Serve the store at one more host.
-    Add,
-    /// Serve the store at one more host and make it the primary one.
-    AddPrimary,
-    /// Make one of the store's hosts its primary one.
-    MakePrimary,
-    /// Stop serving the store at a host that is not its primary one.
-    Remove,
-}
-
-impl DomainChange {
-    /// The change a form names: `add`, `add_primary`, `primary` or `remove`.
-    pub fn parse(op: &str) -> Result<Self> {
-        match op {
-            "add" => Ok(DomainChange::Add),
-            "add_primary" => Ok(DomainChange::AddPrimary),
-            "primary" => Ok(DomainChange::MakePrimary),
-            "remove" => Ok(DomainChange::Remove),
-            other => Err(Error::Rejected(format!(
-                "Unknown domain operation '{other}'."
-            ))),
-        }
-    }
-}
-
-/// Changes one of the domains of the store with this schema, in one transaction: a
-/// public host is never added (the same check as provisioning), the primary domain is
-/// never removed, and `hosts`' cache forgets what it knew once the change is committed.
-pub async fn change_domain(
-    pool: &PgPool,
-    hosts: &impl ServedHosts,
-    schema: &SchemaName,
-    domain: &Hostname,
-    change: DomainChange,
-) -> Result<()> {
-    let tenant_id = get_by_schema(pool, schema).await?.id;
-    let mut tx = pool.begin().await?;
-    match change {
-        DomainChange::Add | DomainChange::AddPrimary => {
-            hosts.public_hosts().ensure_claimable(domain)?;
-            let primary = change == DomainChange::AddPrimary;
-            add_domain(&mut tx, tenant_id, domain, primary).await?;
-        }
-        DomainChange::MakePrimary => set_primary(&mut tx, tenant_id, domain).await?,
-        DomainChange::Remove => remove_domain(&mut tx, tenant_id, domain).await?,
-    }
-    tx.commit().await?;
-    hosts.forget(tenant_id, Some(domain));
-    Ok(())
-}
+pub use super::domains::{change_domain, DomainChange};
 
 #[cfg(test)]
-mod tests {
-    //! Domain and status changes through the resolver: checked like provisioning, and
-    //! seen by this process's very next lookup.
-    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-
-    use super::*;
-    use crate::tenancy::resolver::{PublicHosts, Resolver, Site};
-    use crate::tenancy::testing::{platform, store};
-
-    fn host(name: &str) -> Hostname {
-        Hostname::parse(name).unwrap()
-    }
-
-    async fn serves(resolver: &Resolver, name: &str) -> Option<Tenant> {
-        match resolver.resolve(&host(name)).await.unwrap().site {
-            Some(Site::Store(tenant)) => Some((*tenant).clone()),
-            _ => None,
-        }
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn domain_changes_are_checked_and_seen_at_once(
-        _: PgPoolOptions,
-        options: PgConnectOptions,
-    ) {
-        let pool = platform(options).await;
-        let schema = store(&pool, "techstore").await;
-        let resolver = Resolver::new(pool.clone(), PublicHosts::default());
-        let change = |domain: &'static str, change| {
-            let (pool, resolver, schema) = (&pool, &resolver, &schema);
-            async move { change_domain(pool, resolver, schema, &host(domain), change).await }
-        };
-
-        assert!(serves(&resolver, "shop.localhost").await.is_none());
-        change("shop.localhost", DomainChange::Add).await.unwrap();
-        assert!(serves(&resolver, "shop.localhost").await.is_some());
-
-        let public = change("localhost", DomainChange::AddPrimary).await;
-        let public = public.unwrap_err();
-        assert_eq!(public.field(), Some("domain"));
-        assert!(
-            public.message().contains("serves the public site"),
-            "{public}"
-        );
-        let primary = change("techstore.localhost", DomainChange::Remove).await;
-        assert!(matches!(primary, Err(Error::Rejected(_))), "{primary:?}");
-
-        change("shop.localhost", DomainChange::MakePrimary)
-            .await
-            .unwrap();
-        change("techstore.localhost", DomainChange::Remove)
-            .await
-            .unwrap();
-        assert!(serves(&resolver, "techstore.localhost").await.is_none());
-        let tenant = serves(&resolver, "shop.localhost").await.unwrap();
-        assert_eq!(tenant.primary_domain, host("shop.localhost"));
-
-        change_status(&pool, &resolver, &schema, TenantStatus::Suspended)
-            .await
-            .unwrap();
-        let tenant = serves(&resolver, "shop.localhost").await.unwrap();
-        assert_eq!(tenant.status, TenantStatus::Suspended);
-
-        let unknown = DomainChange::parse("rename").unwrap_err();
-        assert_eq!(unknown.to_string(), "Unknown domain operation 'rename'.");
-        let missing = SchemaName::parse("nowhere").unwrap();
-        let err = change_domain(
-            &pool,
-            &resolver,
-            &missing,
-            &host("x.localhost"),
-            DomainChange::Add,
-        )
-        .await
-        .unwrap_err();
-        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
-    }
-}
+#[path = "registry_tests.rs"]
+mod tests;

@@ -15,7 +15,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use super::host_cache::{self, Forget, HostCache};
-use super::names::Hostname;
+use super::names::{Hostname, SchemaName};
 use super::registry::{self, Tenant};
 use crate::{Error, Result};
 
@@ -40,12 +40,22 @@ pub struct Resolution {
     pub cache_hit: bool,
 }
 
-/// The hosts that serve the public site rather than a store. No store may claim them.
+/// The hosts the platform keeps for itself: those that serve the public site rather
+/// than a store, and the platform domain, under which every store is also served at
+/// `{schema}.{platform domain}` without proving anything (`techstore.localhost` with
+/// the default `localhost`). No store may claim any of them as a custom domain.
 #[derive(Debug, Clone)]
-pub struct PublicHosts(Vec<Hostname>);
+pub struct PublicHosts {
+    hosts: Vec<Hostname>,
+    platform_domain: Hostname,
+}
+
+/// The platform domain unless `serve --platform-domain` says otherwise.
+pub const DEFAULT_PLATFORM_DOMAIN: &str = "localhost";
 
 impl PublicHosts {
-    /// Parses a comma-separated list, e.g. `localhost,127.0.0.1`.
+    /// Parses a comma-separated list, e.g. `localhost,127.0.0.1`; the platform domain
+    /// is [`DEFAULT_PLATFORM_DOMAIN`] until [`PublicHosts::with_platform_domain`].
     pub fn parse(list: &str) -> Result<Self> {
         let hosts = list
             .split(',')
@@ -57,11 +67,42 @@ impl PublicHosts {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(PublicHosts(hosts))
+        Ok(PublicHosts {
+            hosts,
+            platform_domain: Hostname::parse(DEFAULT_PLATFORM_DOMAIN)?,
+        })
+    }
+
+    /// The same public hosts, with stores served under `domain`.
+    pub fn with_platform_domain(mut self, domain: Hostname) -> Self {
+        self.platform_domain = domain;
+        self
     }
 
     pub fn contains(&self, host: &Hostname) -> bool {
-        self.0.contains(host)
+        self.hosts.contains(host)
+    }
+
+    /// The domain every store is served under, as `{schema}.{platform domain}`.
+    pub fn platform_domain(&self) -> &Hostname {
+        &self.platform_domain
+    }
+
+    /// The store schema a platform subdomain names: `techstore` for
+    /// `techstore.localhost`. `None` for any other host (deeper names included).
+    pub fn platform_subdomain(&self, host: &Hostname) -> Option<SchemaName> {
+        let label = host
+            .as_str()
+            .strip_suffix(self.platform_domain.as_str())?
+            .strip_suffix('.')?;
+        (!label.contains('.'))
+            .then(|| SchemaName::parse(label).ok())
+            .flatten()
+    }
+
+    /// The platform subdomain of a store.
+    pub fn subdomain_of(&self, schema: &SchemaName) -> Option<Hostname> {
+        Hostname::parse(&format!("{schema}.{}", self.platform_domain)).ok()
     }
 
     /// Refuses a public host as a store's domain (creating a store, adding a domain):
@@ -76,8 +117,26 @@ impl PublicHosts {
         Ok(())
     }
 
+    /// Refuses what a store may not claim as a custom domain: the public hosts, the
+    /// platform domain and every name under it (the platform's own zone: its names
+    /// are handed out by the platform, never proven by a store's DNS record).
+    pub fn ensure_custom(&self, domain: &Hostname) -> Result<()> {
+        self.ensure_claimable(domain)?;
+        if domain.is_within(&self.platform_domain) {
+            return Err(Error::invalid(
+                "domain",
+                format!(
+                    "'{}' is reserved: names under {} belong to the platform.",
+                    domain.to_unicode(),
+                    self.platform_domain
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Hostname> {
-        self.0.iter()
+        self.hosts.iter()
     }
 }
 
@@ -161,7 +220,8 @@ impl Resolver {
         &self.public_hosts
     }
 
-    /// Resolves a host, from the cache when possible.
+    /// Resolves a host, from the cache when possible: a public host, a verified domain,
+    /// or a platform subdomain (`{schema}.{platform domain}`) of an existing store.
     pub async fn resolve(&self, host: &Hostname) -> Result<Resolution> {
         if self.public_hosts.contains(host) {
             return Ok(Resolution {
@@ -176,7 +236,8 @@ impl Resolver {
             });
         }
         let generation = self.cache.generation();
-        let found = registry::find_by_domain(&self.pool, host)
+        let subdomain = self.public_hosts.platform_subdomain(host);
+        let found = registry::find_by_host(&self.pool, host, subdomain.as_ref())
             .await?
             .map(Arc::new);
         self.cache.remember(host, found.clone(), generation);

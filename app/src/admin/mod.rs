@@ -7,6 +7,7 @@
 //! stored in that store's schema and means nothing on another store's host or on the
 //! public host; a platform session is stored in `public` and means nothing on a store.
 
+pub mod domains;
 pub mod platform;
 pub mod store;
 
@@ -251,6 +252,7 @@ fn store_nav() -> Vec<(&'static str, &'static str)> {
         ("/admin/api-keys", "API keys"),
         ("/admin/settings", "Settings"),
         ("/admin/theme", "Theme"),
+        ("/admin/domains", "Domains"),
         ("/", "View store"),
     ]
 }

@@ -45,6 +45,8 @@ pub struct AppState {
     /// Whether the seed's introspection endpoints (`/schema-info/`, `/request-flow/`,
     /// `/db-routing/`) and the flow page's replay answer; off in production.
     pub demo_endpoints: bool,
+    /// The DNS resolver that proves custom domains, and where their records point.
+    pub verifier: Arc<marketplace::tenancy::verification::Verifier>,
 }
 
 /// The site a request was resolved to, with how the resolution went.

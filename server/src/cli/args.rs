@@ -27,6 +27,16 @@ pub struct Cli {
     )]
     pub public_hosts: String,
 
+    /// The platform domain: every store is also served at `{schema}.{platform domain}`
+    /// without verification, and no store may claim a name under it.
+    #[arg(
+        long,
+        env = "MARKETPLACE_PLATFORM_DOMAIN",
+        default_value = "localhost",
+        global = true
+    )]
+    pub platform_domain: String,
+
     /// Largest number of database connections to open.
     #[arg(
         long,
@@ -184,6 +194,27 @@ pub struct ServeArgs {
     pub pool: PoolArgs,
     #[command(flatten)]
     pub security: SecurityArgs,
+    #[command(flatten)]
+    pub domains: DomainArgs,
+}
+
+/// How custom domains are verified and where their DNS records point.
+#[derive(Debug, clap::Args)]
+pub struct DomainArgs {
+    /// The DNS server that verification asks, e.g. 127.0.0.1:5353 (default: the
+    /// system's, from /etc/resolv.conf).
+    #[arg(long, env = "MARKETPLACE_DNS_SERVER")]
+    pub dns_server: Option<SocketAddr>,
+    /// The host a custom subdomain's CNAME record points at (default:
+    /// stores.<platform domain>).
+    #[arg(long, env = "MARKETPLACE_CNAME_TARGET")]
+    pub cname_target: Option<String>,
+    /// The addresses an apex domain's A/AAAA records point at (comma-separated).
+    #[arg(long, env = "MARKETPLACE_APEX_IP", value_delimiter = ',')]
+    pub apex_ip: Vec<std::net::IpAddr>,
+    /// Seconds between two rounds of the domain verification job.
+    #[arg(long, env = "MARKETPLACE_DOMAIN_CHECK_SECS", default_value_t = 30)]
+    pub domain_check_secs: u64,
 }
 
 /// How store transactions share the database connections

@@ -14,6 +14,7 @@ mod stores;
 
 use marketplace::db::{self, DbConfig};
 use marketplace::tenancy::resolver::PublicHosts;
+use marketplace::tenancy::Hostname;
 
 pub use args::{Cli, Command, LimitArgs, SecurityArgs, ServeArgs};
 
@@ -45,7 +46,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         print!("{}", crate::api::spec());
         return Ok(());
     }
-    let public_hosts = PublicHosts::parse(&cli.public_hosts)?;
+    let public_hosts = PublicHosts::parse(&cli.public_hosts)?
+        .with_platform_domain(Hostname::parse(&cli.platform_domain)?);
     let Some(url) = cli.database_url.clone() else {
         return Err(CliError::Usage(
             "DATABASE_URL is not set. Set it (or put it in .env), e.g. \

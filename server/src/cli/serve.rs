@@ -1,14 +1,17 @@
 //! `serve`: turns the flags into the server's configuration, greets the terminal with
 //! every store's address and runs the server until it is stopped.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use marketplace::db::Recycling;
+use marketplace::tenancy::domains::DnsTargets;
 use marketplace::tenancy::resolver::PublicHosts;
-use marketplace::tenancy::{registry, ShardedPool};
+use marketplace::tenancy::verification::{DnsChecker, Verifier};
+use marketplace::tenancy::{registry, Hostname, ShardedPool};
 use sqlx::PgPool;
 
-use super::args::PoolArgs;
+use super::args::{DomainArgs, PoolArgs};
 use super::{CliError, ServeArgs};
 use crate::api::RateRules;
 use crate::form_errors::FormErrorKey;
@@ -35,6 +38,7 @@ pub(super) async fn serve(
         limits,
         pool: pool_args,
         security,
+        domains,
     } = args;
     let site_root = startup::find_site_root(site_root.as_deref());
     if !site_root.join("pkg").is_dir() {
@@ -46,6 +50,7 @@ pub(super) async fn serve(
     let options = startup::leptos_options(&site_root, addr);
     let mut state = startup::state(pool.clone(), public_hosts, options, security.policy());
     state.demo_endpoints = !no_demo_endpoints;
+    state.verifier = Arc::new(verifier(&state, &domains)?);
     state.stores = store_pool(&pool, &pool_args).await?;
     if no_store_roles {
         tracing::warn!("store transactions will not enter their stores' roles");
@@ -87,9 +92,26 @@ pub(super) async fn serve(
             burst: limits.api_burst.max(1),
             per_second: limits.api_per_second.max(0.01),
         },
+        domain_checks: Duration::from_secs(domains.domain_check_secs.max(1)),
+        tls_asks: Default::default(),
     };
     startup::serve(state, addr, config).await?;
     Ok(())
+}
+
+/// The DNS resolver and record targets of custom domains, from `serve`'s flags.
+fn verifier(state: &app::ssr::AppState, args: &DomainArgs) -> Result<Verifier, CliError> {
+    let platform_domain = state.resolver.public_hosts().platform_domain();
+    let mut targets = DnsTargets::for_platform(platform_domain);
+    if let Some(target) = &args.cname_target {
+        targets.cname_target = Hostname::parse(target)?;
+    }
+    targets.apex_ips = args.apex_ip.clone();
+    let dns = match args.dns_server {
+        Some(server) => DnsChecker::with_server(server),
+        None => DnsChecker::system(),
+    };
+    Ok(Verifier { dns, targets })
 }
 
 /// The store-affine connections for store work: as many as the platform pool may open,

@@ -7,6 +7,7 @@ mod helpers;
 
 mod admin;
 mod cli;
+mod domains;
 mod flow;
 mod isolation;
 mod resilience;

@@ -15,6 +15,7 @@ pub mod list;
 
 pub use list::{list_stores, ListStores, StoreCounts, StoreList, StoreListing, StoreRow};
 
+use super::domains::{domain_rows, DomainView};
 use super::AdminShell;
 use crate::error::AppError;
 use crate::forms::{action_error, field_message, form_message, Field};
@@ -69,7 +70,10 @@ pub struct StoreDetail {
     pub owner_email: String,
     pub status: String,
     pub created_at: String,
+    /// Each domain and whether it is the primary one.
     pub domains: Vec<(String, bool)>,
+    /// The same domains with their verification state and DNS records.
+    pub details: Vec<DomainView>,
 }
 
 #[server(endpoint = "admin/platform/store")]
@@ -85,14 +89,19 @@ pub async fn get_store(schema: String) -> Result<StoreDetail, AppError> {
         status: format!("{:?}", tenant.status).to_lowercase(),
         created_at: tenant.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         domains: domains
-            .into_iter()
+            .iter()
             .map(|d| (d.domain.to_string(), d.is_primary))
+            .collect(),
+        details: domains
+            .iter()
+            .map(|d| DomainView::of(d, &state.verifier.targets))
             .collect(),
     })
 }
 
-/// Adds a domain, makes one primary or removes one: `op` is `add`, `add_primary`,
-/// `primary` or `remove` ([`registry::DomainChange`]).
+/// Adds a domain, makes one primary, removes one or checks its DNS record now: `op` is
+/// `add`, `add_primary`, `primary`, `remove` ([`registry::DomainChange`]) or `check`.
+/// A custom domain added here is claimed and verified like a store owner's.
 ///
 /// [`registry::DomainChange`]: marketplace::tenancy::registry::DomainChange
 #[server(endpoint = "admin/platform/store/domain")]
@@ -102,6 +111,13 @@ pub async fn change_domain(schema: String, domain: String, op: String) -> Result
     let (state, _) = super::ssr::platform_staff().await?;
     let schema = SchemaName::parse(&schema)?;
     let domain = Hostname::parse(&domain)?;
+    if op == "check" {
+        use marketplace::tenancy::verification::check_now;
+        let tenant = registry::get_by_schema(&state.pool, &schema).await?;
+        let (dns, resolver) = (&state.verifier.dns, &*state.resolver);
+        check_now(&state.pool, resolver, dns, tenant.id, &domain).await?;
+        return Ok(());
+    }
     let change = DomainChange::parse(&op)?;
     registry::change_domain(&state.pool, &*state.resolver, &schema, &domain, change).await?;
     Ok(())
@@ -206,23 +222,17 @@ fn StoreAdmin(
                 };
                 let schema = store.schema.clone();
                 let suspended = store.status == "suspended";
-                let domain_rows = store.domains.iter().map(|(domain, primary)| {
+                let button = {
                     let schema = schema.clone();
-                    let domain = domain.clone();
-                    let actions = (!primary).then(|| view! {
-                        <DomainButton action=domain_op schema=schema.clone() domain=domain.clone() op="primary"
-                            label="Make primary" aria=format!("Make {domain} primary") class="secondary"/>
-                        <DomainButton action=domain_op schema=schema.clone() domain=domain.clone() op="remove"
-                            label="Remove" aria=format!("Remove {domain}") class="link"/>
-                    });
-                    view! {
-                        <tr>
-                            <th scope="row"><a href=format!("http://{domain}")>{domain.clone()}</a></th>
-                            <td>{if *primary { "Primary" } else { "" }}</td>
-                            <td>{actions}</td>
-                        </tr>
+                    move |domain: String, op: &'static str, label: &'static str| {
+                        let aria = format!("{label}: {domain}");
+                        let class = if op == "remove" { "link" } else { "secondary" };
+                        view! {
+                            <DomainButton action=domain_op schema=schema.clone() domain op label aria class/>
+                        }
                     }
-                }).collect_view();
+                };
+                let domain_rows = domain_rows(&store.details, button);
                 let field = move |name: &'static str| Signal::derive(move || field_message(domain_error(), name));
                 let (s_add, s_status, s_delete) = (schema.clone(), schema.clone(), schema.clone());
                 view! {
@@ -239,11 +249,12 @@ fn StoreAdmin(
                         <div aria-live="polite">
                             {move || form_message(domain_error()).map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
                         </div>
-                        <table class="cart-table admin-table"><tbody>{domain_rows}</tbody></table>
+                        <table class="cart-table admin-table domains"><tbody>{domain_rows}</tbody></table>
                         <ActionForm action=domain_op attr:class="admin-form" attr:novalidate=true>
                             <input type="hidden" name="schema" value=s_add/>
                             <input type="hidden" name="op" value="add"/>
                             <Field name="domain" label="New domain" required=true error=field("domain")/>
+                            <p class="hint">"A name under the platform domain is served at once; any other is pending until its TXT record is found."</p>
                             <button type="submit">"Add domain"</button>
                         </ActionForm>
                     </section>

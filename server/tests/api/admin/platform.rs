@@ -114,10 +114,11 @@ async fn platform_admin_manages_stores_and_domains(_: PgPoolOptions, options: Pg
     );
     domain("schema=electronics&domain=shop.localhost&op=primary").await;
     domain("schema=electronics&domain=electronics.localhost&op=remove").await;
-    assert_eq!(
-        app.get("electronics.localhost:8000", "/data/").await.status,
-        404
-    );
+    // Its row is gone; electronics.localhost answers only as the store's platform
+    // subdomain (platform domain `localhost`), its pages moved to the primary host.
+    let moved = app.get("electronics.localhost:8000", "/cart").await;
+    assert_eq!(moved.status, 301);
+    assert_eq!(moved.location(), "http://shop.localhost:8000/cart");
     let detail = app
         .call(
             PUBLIC,
