@@ -62,7 +62,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the platform: every store's site, the admin and the JSON endpoints.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending migrations: the public schema first, then every store's schema.
     MigrateSchemas {
         /// Migrate only this store's schema (after the public schema).

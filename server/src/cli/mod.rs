@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     })?;
 
     match cli.command {
-        Command::Serve(args) => serve::serve(pool, public_hosts, args).await,
+        Command::Serve(args) => serve::serve(pool, public_hosts, *args).await,
         Command::MigrateSchemas {
             schema,
             jobs,
