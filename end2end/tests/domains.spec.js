@@ -13,7 +13,9 @@ test('a store owner adds a domain and sees it pending with its TXT record', asyn
   await page.getByLabel('Password', { exact: true }).fill(STORE_PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByText('Signed in as admin')).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Domains' })).toBeVisible();
+  // Logging in lands on the dashboard; the nav leads on.
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Domains' }).click();
+  await expect(page.getByRole('heading', { name: 'Domains', level: 1 })).toBeVisible();
 
   const host = `shop${Date.now() % 100000}.example.com`;
   await page.getByLabel('New domain', { exact: true }).fill(host);

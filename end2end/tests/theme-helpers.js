@@ -28,7 +28,8 @@ async function submit(page, name, endpoint) {
   const answered = page.waitForResponse((r) => r.url().endsWith(`/api/${endpoint}`));
   const reloaded = page.waitForResponse((r) => r.url().endsWith('/api/admin/store/theme'));
   await page.getByRole('button', { name, exact: true }).click();
-  expect((await answered).ok()).toBeTruthy();
+  const answer = await answered;
+  expect(answer.ok(), `${endpoint}: ${answer.status()} ${await answer.text()}`).toBeTruthy();
   await reloaded;
 }
 

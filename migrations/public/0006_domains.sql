@@ -19,7 +19,10 @@ alter table domains add column failure_reason text;
 alter table domains add column claimed_at timestamptz not null default now();
 
 -- Every existing row was already served: it stays verified, with a token of its own for
--- the re-checks to come.
+-- the re-checks to come. The one-primary check runs at once rather than at commit: a
+-- deferred check still queued would make the ALTERs below fail ("pending trigger
+-- events") on any database that has stores.
+set constraints domains_exactly_one_primary immediate;
 update domains set token = replace(gen_random_uuid()::text, '-', ''), verified_at = created_at;
 alter table domains alter column token set default replace(gen_random_uuid()::text, '-', '');
 alter table domains alter column token set not null;

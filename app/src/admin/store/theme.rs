@@ -30,8 +30,10 @@ pub struct ThemeValues {
     pub radius: String,
     pub page_width: String,
     pub button_style: String,
-    /// Every other key posted: must be empty.
-    #[serde(flatten, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Every other key posted: must be empty. Never sent: the browser's form reading
+    /// (serde_qs into a flattened map) files a stray empty key here, which would come
+    /// back to the server as a setting named "=".
+    #[serde(flatten, skip_serializing)]
     pub unknown: BTreeMap<String, String>,
 }
 
