@@ -21,9 +21,10 @@
 //! [spill span](DEFAULT_SPILL_SPAN)), else it waits at home. A few hot stores still get
 //! several shards' connections at once; under traffic spread over many stores, where
 //! every shard is as busy as the home one and spilling buys nothing, each store stays
-//! on its home backends, which stay warm. (Spilling whenever the home shard was busy,
-//! as this pool first did, measured 0.6 of the two-store rate over 10,000 stores instead
-//! of about 0.9: each spill a cold start on a backend that would soon forget the store.)
+//! on its home backends, which stay warm. (Measured over 10,000 stores on one database:
+//! spilling whenever the home shard was busy, as this pool first did, ran at 0.5–0.6 of
+//! the two-store rate, never spilling at 0.9–1.1 — each spill a cold start on a backend
+//! that would soon forget the store. README, Timings.)
 //!
 //! Fairness: each shard's queue is sqlx's, first come first served, and a spill never
 //! jumps another shard's queue (sqlx's semaphore hands a released connection's place to
