@@ -1,10 +1,12 @@
 //! The catalogue: the store's home page with its products, and one product's page.
 
 use leptos::prelude::*;
+use server_fn::ServerFn as _;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use super::cart::AddToCart;
 use super::{header_from, stock_label, StoreActions, StoreHeader, StoreLayout};
 use crate::error::AppError;
 use crate::forms::action_error;
@@ -93,10 +95,10 @@ fn Catalogue(page: CataloguePage) -> impl IntoView {
     let total = products.len();
     let products = StoredValue::new(products);
     let visible = move || {
-        let needle = filter.get().trim().to_lowercase();
+        let needle = lowercase(filter.get().trim());
         products.with_value(|all| {
             all.iter()
-                .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
+                .filter(|p| needle.is_empty() || lowercase(&p.name).contains(&needle))
                 .cloned()
                 .collect::<Vec<_>>()
         })
@@ -164,6 +166,12 @@ fn AddToCartStatus() -> impl IntoView {
 
 /// "Add to cart" for one product: a real form posting to the server function, so it
 /// works before the page hydrates; afterwards it submits in place.
+///
+/// A plain `<form>` with its own submit handler rather than `ActionForm`: the store home
+/// page is in the storefront's first download, and `ActionForm` brings a general form
+/// decoder (a query-string parser and its ordered maps) into it, where this form has two
+/// numbers to read. A value that does not parse is left to the browser's own post, so the
+/// server answers it as it answers a form sent without JavaScript.
 #[component]
 pub fn AddToCartForm(
     product_id: i64,
@@ -175,7 +183,12 @@ pub fn AddToCartForm(
     let label = format!("Add {name} to cart");
     let max = stock.clamp(1, 99);
     view! {
-        <ActionForm action=add attr:class="add-to-cart">
+        <form
+            action=AddToCart::url()
+            method="post"
+            class="add-to-cart"
+            on:submit=move |ev| submit_in_place(add, &ev)
+        >
             <input type="hidden" name="product_id" value=product_id/>
             {if with_quantity {
                 view! {
@@ -191,7 +204,46 @@ pub fn AddToCartForm(
             <button type="submit" aria-label=label disabled=move || stock == 0 || add.pending().get()>
                 {if stock == 0 { "Out of stock" } else { "Add to cart" }}
             </button>
-        </ActionForm>
+        </form>
+    }
+}
+
+/// Reads the add-to-cart form's two fields and dispatches the action instead of the
+/// browser's post.
+fn submit_in_place(add: ServerAction<AddToCart>, ev: &leptos::ev::SubmitEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{FormData, HtmlFormElement};
+    if ev.default_prevented() {
+        return;
+    }
+    let Some(form) = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else {
+        return;
+    };
+    let Ok(data) = FormData::new_with_form(&form) else {
+        return;
+    };
+    let number = |name: &str| data.get(name).as_string().map(|v| v.trim().to_owned());
+    let product_id = number("product_id").and_then(|v| v.parse().ok());
+    let quantity = number("quantity").and_then(|v| v.parse().ok());
+    if let (Some(product_id), Some(quantity)) = (product_id, quantity) {
+        ev.prevent_default();
+        add.dispatch(AddToCart {
+            product_id,
+            quantity,
+        });
+    }
+}
+
+/// Lower case for the filter. In the browser it is the browser's own (Unicode-aware)
+/// `toLowerCase`, so the storefront's first download does not carry Rust's case tables.
+fn lowercase(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(leptos::web_sys::js_sys::JsString::from(text).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.to_lowercase()
     }
 }
 
