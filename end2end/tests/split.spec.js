@@ -51,9 +51,15 @@ test('the store home hydrates on the main bundle alone and adds to cart', async 
   await markDocument(page);
   const cart = page.getByRole('link', { name: /^Cart/ });
   await expect(cart).toHaveAccessibleName('Cart, 0 items');
+  // The add's own answer carries the cart's new size: one request, no header reload.
+  const calls = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) calls.push(new URL(r.url()).pathname); });
   await page.getByRole('button', { name: 'Add Mouse to cart' }).click();
   await expect(page.getByText('Added Mouse to your cart.')).toBeVisible();
   await expect(cart).toHaveAccessibleName('Cart, 1 item');
+  await page.getByRole('button', { name: 'Add Mouse to cart' }).click();
+  await expect(cart).toHaveAccessibleName('Cart, 2 items');
+  expect(calls, 'server functions the two adds called').toEqual(['/api/cart/add', '/api/cart/add']);
   await stillTheSameDocument(page);
   expect(seen.wasm, 'wasm files the store home loaded').toEqual(['/pkg/marketplace.wasm']);
   expect(seen.errors).toEqual([]);

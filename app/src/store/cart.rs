@@ -63,16 +63,27 @@ pub(crate) fn view_of(cart: &marketplace::cart::Cart, brand: &super::StoreBrand)
     }
 }
 
-/// Adds to the visitor's cart (starting a session if needed). Returns the product name.
+/// What "Add to cart" answers: the product's name for the notice, and how many items
+/// the cart holds after the add, so the header's cart indicator updates from this answer
+/// instead of asking the server again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CartAdded {
+    pub name: String,
+    pub cart_items: i64,
+}
+
+/// Adds to the visitor's cart (starting a session if needed).
 #[server(endpoint = "cart/add")]
-pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<String, AppError> {
+pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<CartAdded, AppError> {
     use marketplace::{cart, catalog};
     let mut tx = crate::ssr::write().await?;
     let session = crate::ssr::session_or_start(&mut tx).await?;
-    cart::add(&mut tx, cart::Owner::of(&session), product_id, quantity).await?;
+    let owner = cart::Owner::of(&session);
+    cart::add(&mut tx, owner, product_id, quantity).await?;
     let name = catalog::get(&mut tx, product_id).await?.name;
+    let cart_items = cart::count(&mut tx, owner).await?;
     tx.commit().await?;
-    Ok(name)
+    Ok(CartAdded { name, cart_items })
 }
 
 /// Sets a cart line's quantity (0 removes it).

@@ -157,7 +157,7 @@ fn AddToCartStatus() -> impl IntoView {
         <div class="notice-area" aria-live="polite">
             {move || match (error(), add.value().get()) {
                 (Some(err), _) => Some(view! { <p class="notice error" role="alert">{err.to_string()}</p> }.into_any()),
-                (None, Some(Ok(name))) => Some(view! { <p class="notice ok">"Added " {name} " to your cart."</p> }.into_any()),
+                (None, Some(Ok(added))) => Some(view! { <p class="notice ok">"Added " {added.name} " to your cart."</p> }.into_any()),
                 _ => None,
             }}
         </div>

@@ -115,9 +115,10 @@ pub async fn load_header() -> Result<StoreHeader, AppError> {
 pub type HeaderResource = Resource<Result<StoreHeader, AppError>>;
 
 /// The header's resource for a page whose own loader reads the header too, in the same
-/// store transaction: its first value comes from `page` (`header_of` picks it out),
-/// later ones (after an action), or when the page failed, from [`load_header`]. So the page costs one store
-/// transaction, not one per resource. Create it in the page's component, right after
+/// store transaction: its first value comes from `page` (`header_of` picks it out, or
+/// [`load_header`] when the page failed), later ones from
+/// [`StoreActions::header_after`]. So the page costs one store transaction, not one per
+/// resource. Create it in the page's component, right after
 /// `page`, so the server and the browser create their resources in the same order.
 pub fn header_from<T>(
     page: Resource<Result<T, AppError>>,
@@ -126,20 +127,51 @@ pub fn header_from<T>(
 where
     T: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static,
 {
+    header_resource(move || async move {
+        match page.await {
+            Ok(page) => Ok(header_of(&page)),
+            // A page that failed (an unknown product): the header on its own.
+            Err(_) => load_header().await,
+        }
+    })
+}
+
+/// The header's resource: `first` gives its first value; after each storefront action
+/// it follows [`StoreActions::header_after`].
+fn header_resource<Fut>(first: impl Fn() -> Fut + Send + Sync + 'static) -> HeaderResource
+where
+    Fut: std::future::Future<Output = Result<StoreHeader, AppError>> + Send + 'static,
+{
     let actions = expect_context::<StoreActions>();
-    let first = untrack(|| actions.version());
-    Resource::new(
-        move || actions.version(),
-        move |version| async move {
-            match page.await {
-                Ok(page) if version == first => Ok(header_of(&page)),
-                // After an action, or on a page that failed (an unknown product): the
-                // header on its own.
-                _ => load_header().await,
+    let at_first = untrack(|| actions.completions());
+    // The completions the shown header followed, and the resource itself (to read the
+    // header it shows: after hydration that value came from the server, not a fetch).
+    let followed = StoredValue::new(at_first);
+    let this = StoredValue::new(None::<HeaderResource>);
+    let resource = Resource::new(
+        move || actions.completions(),
+        move |now| {
+            let before = followed.get_value();
+            followed.set_value(now);
+            let shown = this
+                .get_value()
+                .and_then(|resource| resource.get_untracked())
+                .and_then(Result::ok);
+            let first = (now == at_first).then(&first);
+            async move {
+                match first {
+                    Some(first) => first.await,
+                    None => actions.header_after(before, shown, now).await,
+                }
             }
         },
-    )
+    );
+    this.set_value(Some(resource));
+    resource
 }
+
+/// The completions the header follows: "Add to cart"'s, and the pages' own actions'.
+type Completions = (usize, usize);
 
 /// The storefront's actions, shared so that any page's form updates the header.
 ///
@@ -185,6 +217,33 @@ impl StoreActions {
     pub fn version(&self) -> usize {
         self.add_to_cart.version().get() + self.completed.get()
     }
+
+    fn completions(&self) -> Completions {
+        (self.add_to_cart.version().get(), self.completed.get())
+    }
+
+    /// The header once the completions are `now`, the header shown being `shown` as of
+    /// the completions `before`. When "Add to cart" is all that completed since, its
+    /// own answer carries the cart's new size — the one thing an add changes in the
+    /// header — so the indicator updates one round trip after the click, not two.
+    /// Otherwise (a login, a checkout, a first load) the header is read again.
+    async fn header_after(
+        self,
+        before: Completions,
+        shown: Option<StoreHeader>,
+        now: Completions,
+    ) -> Result<StoreHeader, AppError> {
+        let ((added_before, completed_before), (added_now, completed_now)) = (before, now);
+        if added_now != added_before && completed_now == completed_before {
+            if let (Some(header), Some(Ok(added))) = (shown, self.add_to_cart.value().get_untracked()) {
+                return Ok(StoreHeader {
+                    cart_items: added.cart_items,
+                    ..header
+                });
+            }
+        }
+        load_header().await
+    }
 }
 
 impl Default for StoreActions {
@@ -201,10 +260,7 @@ pub fn StoreLayout(
     children: Children,
     #[prop(optional)] header: Option<HeaderResource>,
 ) -> impl IntoView {
-    let header = header.unwrap_or_else(|| {
-        let actions = expect_context::<StoreActions>();
-        Resource::new(move || actions.version(), |_| load_header())
-    });
+    let header = header.unwrap_or_else(|| header_resource(load_header));
     view! {
         <Suspense fallback=|| view! { <header class="store-header"><span class="brand">"…"</span></header> }>
             {move || Suspend::new(async move {
