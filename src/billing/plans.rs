@@ -34,13 +34,17 @@ pub enum Limit {
 }
 
 impl Limit {
-    /// The plural words for "N of these", e.g. "staff accounts".
-    pub fn noun(self) -> &'static str {
-        match self {
-            Limit::Products => "products",
-            Limit::Staff => "staff accounts",
-            Limit::OrdersPerMonth => "orders a month",
-            Limit::Domains => "domains",
+    /// The words for "N of these", e.g. "staff accounts" ("staff account" for one).
+    pub fn noun(self, count: i64) -> &'static str {
+        match (self, count == 1) {
+            (Limit::Products, false) => "products",
+            (Limit::Products, true) => "product",
+            (Limit::Staff, false) => "staff accounts",
+            (Limit::Staff, true) => "staff account",
+            (Limit::OrdersPerMonth, false) => "orders a month",
+            (Limit::OrdersPerMonth, true) => "order a month",
+            (Limit::Domains, false) => "domains",
+            (Limit::Domains, true) => "domain",
         }
     }
 
@@ -50,7 +54,7 @@ impl Limit {
         Error::Rejected(format!(
             "The {plan_name} plan allows {max} {}, and this store has reached that limit. \
              Upgrade your plan in Admin → Plan to add more.",
-            self.noun()
+            self.noun(max)
         ))
     }
 }
