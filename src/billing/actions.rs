@@ -117,7 +117,10 @@ pub async fn change_plan(
     let mut change = Change::begin(pool, tenant_id).await?;
     let to: Plan = plans::get(change.conn(), code).await?;
     if to.code == change.plan.code {
-        return Err(Error::Rejected(format!("This store is already on the {} plan.", to.name)));
+        return Err(Error::Rejected(format!(
+            "This store is already on the {} plan.",
+            to.name
+        )));
     }
     if !change.before.state.storefront_open() && change.before.state != State::Paused {
         return Err(Error::Rejected(

@@ -184,8 +184,12 @@ pub(crate) async fn ensure_not_held(tx: &mut TenantTx, table: Held, id: i64) -> 
         .await?;
     if held == Some(true) {
         let what = match table {
-            Held::User => "This account is suspended because the store's plan has fewer staff accounts",
-            Held::Product => "This product is off sale because the store's plan allows fewer products",
+            Held::User => {
+                "This account is suspended because the store's plan has fewer staff accounts"
+            }
+            Held::Product => {
+                "This product is off sale because the store's plan allows fewer products"
+            }
         };
         return Err(Error::Rejected(format!(
             "{what}. Upgrade your plan in Admin → Plan to bring it back."
@@ -219,7 +223,8 @@ pub async fn usage(tx: &mut TenantTx) -> Result<StoreUsage> {
         )
         .fetch_one(tx.conn())
         .await?;
-    let limit = |pick: fn(&StoreLimits) -> Option<i32>| limits.as_ref().and_then(pick).map(i64::from);
+    let limit =
+        |pick: fn(&StoreLimits) -> Option<i32>| limits.as_ref().and_then(pick).map(i64::from);
     Ok(StoreUsage {
         products: Usage {
             used: products,
@@ -242,7 +247,10 @@ pub async fn usage(tx: &mut TenantTx) -> Result<StoreUsage> {
 /// on the platform's connection: the store's subscription row is locked `for update`
 /// until the caller's transaction ends, which serialises two claims racing for the last
 /// domain. Failed claims do not count.
-pub(crate) async fn ensure_domain_room(conn: &mut sqlx::PgConnection, tenant_id: i64) -> Result<()> {
+pub(crate) async fn ensure_domain_room(
+    conn: &mut sqlx::PgConnection,
+    tenant_id: i64,
+) -> Result<()> {
     let plan: Option<(String, Option<i32>)> = sqlx::query_as(
         "select p.name, p.max_domains from public.subscriptions s \
          join public.plans p on p.code = s.plan_code where s.tenant_id = $1 for update of s",

@@ -58,7 +58,14 @@ mod tests {
     fn half_way_through_an_upgrade_costs_half_the_difference() {
         let start = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
         let end = start + Duration::days(30);
-        let p = prorate(d("29.00"), d("79.00"), start, end, start + Duration::days(15), true);
+        let p = prorate(
+            d("29.00"),
+            d("79.00"),
+            start,
+            end,
+            start + Duration::days(15),
+            true,
+        );
         assert_eq!(p.credit, d("14.50"));
         assert_eq!(p.charge, d("39.50"));
         assert_eq!(p.net, d("25.00"));
@@ -68,7 +75,14 @@ mod tests {
     fn a_downgrade_is_a_credit_rounded_to_the_cent() {
         let start = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
         let end = start + Duration::days(30);
-        let p = prorate(d("79.00"), d("29.00"), start, end, start + Duration::days(20), true);
+        let p = prorate(
+            d("79.00"),
+            d("29.00"),
+            start,
+            end,
+            start + Duration::days(20),
+            true,
+        );
         assert_eq!(p.credit, d("26.33"));
         assert_eq!(p.charge, d("9.67"));
         assert_eq!(p.net, d("-16.66"));
@@ -82,7 +96,14 @@ mod tests {
         assert_eq!(free, Proration::default());
         let over = prorate(d("29"), d("299"), start, end, end + Duration::days(1), true);
         assert_eq!(over.net, Decimal::ZERO);
-        let whole = prorate(d("29"), d("299"), start, end, start - Duration::days(1), true);
+        let whole = prorate(
+            d("29"),
+            d("299"),
+            start,
+            end,
+            start - Duration::days(1),
+            true,
+        );
         assert_eq!(whole.net, d("270.00"));
     }
 }

@@ -79,8 +79,7 @@ pub trait PaymentProvider: Send + Sync {
     fn subscribe(&self, customer: &Customer<'_>, plan: &Plan) -> Result<ProviderRefs>;
 
     /// Moves the subscription to `plan`, with the proration billing computed.
-    fn change_plan(&self, refs: &ProviderRefs, plan: &Plan, proration: &Proration)
-        -> Result<()>;
+    fn change_plan(&self, refs: &ProviderRefs, plan: &Plan, proration: &Proration) -> Result<()>;
 
     /// Cancels at the period's end (or takes that back with `false`).
     fn cancel_at_period_end(&self, refs: &ProviderRefs, cancel: bool) -> Result<()>;
@@ -176,13 +175,17 @@ impl PaymentProvider for FakeProvider {
                 customer_id: format!("cus_fake_{}", customer.tenant_id),
                 subscription_id: format!("sub_fake_{}_{}", customer.tenant_id, s.next_id),
             };
-            s.plans.insert(refs.subscription_id.clone(), plan.code.clone());
+            s.plans
+                .insert(refs.subscription_id.clone(), plan.code.clone());
             Ok(refs)
         })
     }
 
     fn change_plan(&self, refs: &ProviderRefs, plan: &Plan, _: &Proration) -> Result<()> {
-        self.with(|s| s.plans.insert(refs.subscription_id.clone(), plan.code.clone()));
+        self.with(|s| {
+            s.plans
+                .insert(refs.subscription_id.clone(), plan.code.clone())
+        });
         Ok(())
     }
 

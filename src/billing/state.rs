@@ -248,11 +248,18 @@ impl Period {
             }
             (Trialing | Paused | Canceled | Unpaid, Event::ExtendTrial(until)) => {
                 if *until <= now {
-                    return Err(Error::invalid("trial_end", "A trial must end in the future."));
+                    return Err(Error::invalid(
+                        "trial_end",
+                        "A trial must end in the future.",
+                    ));
                 }
                 next.state = Trialing;
                 next.trial_end = Some(*until);
-                next.start = if self.state == Trialing { self.start } else { now };
+                next.start = if self.state == Trialing {
+                    self.start
+                } else {
+                    now
+                };
                 next.end = *until;
                 next.past_due_since = None;
                 next.cancel_at_period_end = false;

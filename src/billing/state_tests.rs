@@ -74,7 +74,12 @@ fn a_renewal_moves_the_period_on_by_a_month() {
 #[test]
 fn a_period_cannot_end_early() {
     let p = period(State::Active);
-    assert!(p.next(&Event::PeriodEnded(Payment::Paid), p.end - Duration::seconds(1)).is_err());
+    assert!(p
+        .next(
+            &Event::PeriodEnded(Payment::Paid),
+            p.end - Duration::seconds(1)
+        )
+        .is_err());
     assert_eq!(p.due(p.end - Duration::seconds(1)), None);
     assert_eq!(p.due(p.end), Some(Due::PeriodEnd));
 }
@@ -89,7 +94,9 @@ fn a_failed_renewal_starts_the_grace_period() {
     assert_eq!(failed.due(almost), None);
     assert!(failed.next(&Event::GraceExpired, almost).is_err());
     assert_eq!(failed.due(p.end + GRACE_PERIOD), Some(Due::GraceOver));
-    let unpaid = failed.next(&Event::GraceExpired, p.end + GRACE_PERIOD).unwrap();
+    let unpaid = failed
+        .next(&Event::GraceExpired, p.end + GRACE_PERIOD)
+        .unwrap();
     assert_eq!(unpaid.state, State::Unpaid);
     assert!(!unpaid.state.storefront_open());
     assert!(failed.state.storefront_open());
@@ -101,7 +108,9 @@ fn a_cancelled_subscription_runs_to_its_period_end() {
     let pending = p.next(&Event::CancelAtPeriodEnd, t0()).unwrap();
     assert_eq!(pending.state, State::Active);
     assert!(pending.state.storefront_open());
-    let ended = pending.next(&Event::PeriodEnded(Payment::Paid), p.end).unwrap();
+    let ended = pending
+        .next(&Event::PeriodEnded(Payment::Paid), p.end)
+        .unwrap();
     assert_eq!(ended.state, State::Canceled);
     assert_eq!(ended.end, p.end, "no new period is started (or charged)");
     assert!(!ended.state.storefront_open());
@@ -111,15 +120,21 @@ fn a_cancelled_subscription_runs_to_its_period_end() {
 fn a_comped_store_renews_even_when_its_card_fails() {
     let comped = period(State::Trialing).next(&Event::Comp, t0()).unwrap();
     assert!(comped.comped);
-    let renewed = comped.next(&Event::PeriodEnded(Payment::Failed), comped.end).unwrap();
+    let renewed = comped
+        .next(&Event::PeriodEnded(Payment::Failed), comped.end)
+        .unwrap();
     assert_eq!(renewed.state, State::Active);
 }
 
 #[test]
 fn a_trial_cannot_be_extended_into_the_past() {
     let p = period(State::Trialing);
-    assert!(p.next(&Event::ExtendTrial(t0() - Duration::days(1)), t0()).is_err());
-    let longer = p.next(&Event::ExtendTrial(t0() + Duration::days(60)), t0()).unwrap();
+    assert!(p
+        .next(&Event::ExtendTrial(t0() - Duration::days(1)), t0())
+        .is_err());
+    let longer = p
+        .next(&Event::ExtendTrial(t0() + Duration::days(60)), t0())
+        .unwrap();
     assert_eq!(longer.end, t0() + Duration::days(60));
     assert_eq!(longer.trial_end, Some(t0() + Duration::days(60)));
 }

@@ -24,10 +24,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::plans::Plan;
+use super::proration::Proration;
 use super::provider::{
     unavailable, Customer, EventKind, PaymentProvider, ProviderEvent, ProviderRefs,
 };
-use super::proration::Proration;
 use super::state::{Payment, State};
 use crate::{Error, Result};
 
@@ -42,8 +42,7 @@ fn bad(message: impl std::fmt::Display) -> Error {
 /// Stripe puts in the header; the tests sign with it).
 pub fn sign(payload: &[u8], secret: &str, timestamp: i64) -> String {
     let bytes = mac(secret, timestamp, payload).finalize().into_bytes();
-    bytes
-        .iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A whole `Stripe-Signature` header for `payload` (tests and the demo).
@@ -124,9 +123,7 @@ pub fn parse_event(payload: &[u8]) -> Result<ProviderEvent> {
     let object = &event["data"]["object"];
     let (subscription_id, kind) = match kind_name.as_str() {
         "customer.subscription.updated" | "customer.subscription.created" => {
-            let state = object["status"]
-                .as_str()
-                .and_then(|s| State::parse(s).ok());
+            let state = object["status"].as_str().and_then(|s| State::parse(s).ok());
             let (start, end) = (
                 time(&object["current_period_start"]),
                 time(&object["current_period_end"]),
@@ -178,7 +175,8 @@ pub struct StripeRequest {
 
 impl StripeRequest {
     fn new(method: &'static str, path: String, form: Vec<(&str, String)>) -> Self {
-        let form: Vec<(String, String)> = form.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let form: Vec<(String, String)> =
+            form.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         let mut digest = Sha256::new();
         digest.update(method.as_bytes());
         digest.update(path.as_bytes());
@@ -226,7 +224,10 @@ impl StripeRequest {
             vec![
                 ("customer", customer_id.to_owned()),
                 ("items[0][price]", price.to_owned()),
-                ("trial_period_days", super::state::TRIAL.num_days().to_string()),
+                (
+                    "trial_period_days",
+                    super::state::TRIAL.num_days().to_string(),
+                ),
                 ("metadata[tenant_id]", tenant_id.to_string()),
             ],
         )
@@ -328,7 +329,9 @@ impl PaymentProvider for StripeProvider {
     }
 
     fn subscribe(&self, customer: &Customer<'_>, plan: &Plan) -> Result<ProviderRefs> {
-        let answer = self.transport.send(&StripeRequest::create_customer(customer))?;
+        let answer = self
+            .transport
+            .send(&StripeRequest::create_customer(customer))?;
         let customer_id = Self::field(&answer, "/id")?;
         let request =
             StripeRequest::create_subscription(&customer_id, self.price(plan)?, customer.tenant_id);
@@ -358,9 +361,10 @@ impl PaymentProvider for StripeProvider {
     }
 
     fn portal_link(&self, refs: &ProviderRefs, return_url: &str) -> Result<String> {
-        let answer = self
-            .transport
-            .send(&StripeRequest::portal_session(&refs.customer_id, return_url))?;
+        let answer = self.transport.send(&StripeRequest::portal_session(
+            &refs.customer_id,
+            return_url,
+        ))?;
         Self::field(&answer, "/url")
     }
 

@@ -19,7 +19,11 @@ fn now() -> DateTime<Utc> {
 
 #[test]
 fn a_valid_signature_is_accepted_and_the_event_parsed() {
-    let body = event("evt_1", "invoice.paid", serde_json::json!({"subscription": "sub_9"}));
+    let body = event(
+        "evt_1",
+        "invoice.paid",
+        serde_json::json!({"subscription": "sub_9"}),
+    );
     let header = signature_header(&body, SECRET, now().timestamp());
     let parsed = verify_and_parse(&header, &body, SECRET, now()).unwrap();
     assert_eq!(parsed.id, "evt_1");
@@ -30,7 +34,11 @@ fn a_valid_signature_is_accepted_and_the_event_parsed() {
 
 #[test]
 fn a_wrong_secret_a_changed_body_or_a_stale_timestamp_is_refused() {
-    let body = event("evt_1", "invoice.paid", serde_json::json!({"subscription": "sub_9"}));
+    let body = event(
+        "evt_1",
+        "invoice.paid",
+        serde_json::json!({"subscription": "sub_9"}),
+    );
     let t = now().timestamp();
     let wrong = signature_header(&body, "whsec_other", t);
     assert!(verify(&wrong, &body, SECRET, now()).is_err());
@@ -44,14 +52,23 @@ fn a_wrong_secret_a_changed_body_or_a_stale_timestamp_is_refused() {
     assert!(verify(&edge, &body, SECRET, now()).is_ok());
     let future = signature_header(&body, SECRET, t + TOLERANCE_SECS + 1);
     assert!(verify(&future, &body, SECRET, now()).is_err());
-    for garbage in ["", "t=abc,v1=00", &format!("t={t}"), &format!("t={t},v1=zz")] {
+    for garbage in [
+        "",
+        "t=abc,v1=00",
+        &format!("t={t}"),
+        &format!("t={t},v1=zz"),
+    ] {
         assert!(verify(garbage, &body, SECRET, now()).is_err(), "{garbage}");
     }
 }
 
 #[test]
 fn any_of_several_v1_signatures_may_match() {
-    let body = event("evt_2", "invoice.payment_failed", serde_json::json!({"subscription": "s"}));
+    let body = event(
+        "evt_2",
+        "invoice.payment_failed",
+        serde_json::json!({"subscription": "s"}),
+    );
     let t = now().timestamp();
     let good = sign(&body, SECRET, t);
     let header = format!("t={t},v1={},v0=ignored,v1={good}", "ab".repeat(32));
@@ -86,10 +103,21 @@ fn subscription_events_carry_stripe_state() {
         }
         other => panic!("{other:?}"),
     }
-    let odd = event("evt_4", "customer.subscription.updated", serde_json::json!({"id": "sub_1", "status": "incomplete"}));
+    let odd = event(
+        "evt_4",
+        "customer.subscription.updated",
+        serde_json::json!({"id": "sub_1", "status": "incomplete"}),
+    );
     assert_eq!(parse_event(&odd).unwrap().kind, EventKind::Other);
-    let deleted = event("evt_5", "customer.subscription.deleted", serde_json::json!({"id": "sub_1"}));
-    assert_eq!(parse_event(&deleted).unwrap().kind, EventKind::SubscriptionDeleted);
+    let deleted = event(
+        "evt_5",
+        "customer.subscription.deleted",
+        serde_json::json!({"id": "sub_1"}),
+    );
+    assert_eq!(
+        parse_event(&deleted).unwrap().kind,
+        EventKind::SubscriptionDeleted
+    );
     assert!(parse_event(b"{\"id\": 1}").is_err());
 }
 
@@ -101,13 +129,20 @@ fn requests_are_built_as_stripe_expects() {
         email: "owner@tech.example",
     };
     let create = StripeRequest::create_customer(&customer);
-    assert_eq!((create.method, create.path.as_str()), ("POST", "/v1/customers"));
+    assert_eq!(
+        (create.method, create.path.as_str()),
+        ("POST", "/v1/customers")
+    );
     assert_eq!(
         create.body(),
         "name=Tech+%26+Co&email=owner%40tech.example&metadata%5Btenant_id%5D=7"
     );
     assert_eq!(create.idempotency_key.len(), 32);
-    assert_eq!(create, StripeRequest::create_customer(&customer), "same request, same key");
+    assert_eq!(
+        create,
+        StripeRequest::create_customer(&customer),
+        "same request, same key"
+    );
 
     let sub = StripeRequest::create_subscription("cus_1", "price_growth", 7);
     assert!(sub.body().contains("items%5B0%5D%5Bprice%5D=price_growth"));
@@ -116,13 +151,18 @@ fn requests_are_built_as_stripe_expects() {
     let change = StripeRequest::change_price("sub_1", "si_1", "price_scale");
     assert_eq!(change.path, "/v1/subscriptions/sub_1");
     assert!(change.body().ends_with("proration_behavior=always_invoice"));
-    assert_ne!(change.idempotency_key, StripeRequest::change_price("sub_1", "si_1", "price_starter").idempotency_key);
+    assert_ne!(
+        change.idempotency_key,
+        StripeRequest::change_price("sub_1", "si_1", "price_starter").idempotency_key
+    );
 
     let cancel = StripeRequest::cancel_at_period_end("sub_1", true);
     assert_eq!(cancel.body(), "cancel_at_period_end=true");
     let portal = StripeRequest::portal_session("cus_1", "https://t.example/admin/plan");
     assert_eq!(portal.path, "/v1/billing_portal/sessions");
-    assert!(portal.body().contains("return_url=https%3A%2F%2Ft.example%2Fadmin%2Fplan"));
+    assert!(portal
+        .body()
+        .contains("return_url=https%3A%2F%2Ft.example%2Fadmin%2Fplan"));
 }
 
 #[test]

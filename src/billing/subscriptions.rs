@@ -149,9 +149,8 @@ impl Change {
     /// Locks the store's subscription (NotFound without one).
     pub async fn begin(pool: &PgPool, tenant_id: i64) -> Result<Change> {
         let mut tx = pool.begin().await?;
-        let sql = format!(
-            "select {COLUMNS} from public.subscriptions where tenant_id = $1 for update"
-        );
+        let sql =
+            format!("select {COLUMNS} from public.subscriptions where tenant_id = $1 for update");
         let before: Subscription = sqlx::query_as(&sql)
             .bind(tenant_id)
             .fetch_optional(&mut *tx)

@@ -47,7 +47,11 @@ async fn due(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<i64>> {
 }
 
 /// Runs one tick at the billing clock's time.
-pub async fn tick(pool: &PgPool, billing: &Billing, hosts: &impl ServedHosts) -> Result<TickReport> {
+pub async fn tick(
+    pool: &PgPool,
+    billing: &Billing,
+    hosts: &impl ServedHosts,
+) -> Result<TickReport> {
     let now = billing.now();
     let mut report = TickReport::default();
     for tenant_id in due(pool, now).await? {

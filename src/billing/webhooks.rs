@@ -58,7 +58,11 @@ pub async fn receive(
     };
     let (Some(tenant_id), false) = (tenant_id, event.kind == EventKind::Other) else {
         let fresh = record(false).execute(pool).await?.rows_affected() > 0;
-        return Ok(if fresh { Received::Ignored } else { Received::Duplicate });
+        return Ok(if fresh {
+            Received::Ignored
+        } else {
+            Received::Duplicate
+        });
     };
     let mut change = Change::begin(pool, tenant_id).await?;
     // Recorded first, under the subscription's lock: two deliveries racing each other
@@ -94,7 +98,9 @@ pub async fn receive(
                 period.past_due_since = Some(now);
             }
         }
-        EventKind::SubscriptionDeleted => period = period.next(&Event::CancelNow, now).unwrap_or(period),
+        EventKind::SubscriptionDeleted => {
+            period = period.next(&Event::CancelNow, now).unwrap_or(period)
+        }
         EventKind::InvoicePaid => {
             period = period.next(&Event::PaymentSucceeded, now).unwrap_or(period)
         }

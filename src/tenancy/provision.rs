@@ -101,7 +101,8 @@ pub async fn create_with(
             ))
         })?;
 
-    let plan = crate::billing::subscriptions::start_trial(&mut tx, tenant_id, chrono::Utc::now()).await?;
+    let plan =
+        crate::billing::subscriptions::start_trial(&mut tx, tenant_id, chrono::Utc::now()).await?;
 
     let mut store = TenantTx::adopt(tx, &new.schema).await?;
     settings::init(&mut store, &new.name, &new.schema.order_prefix()).await?;

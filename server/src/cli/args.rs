@@ -235,7 +235,11 @@ pub struct ServeArgs {
 pub struct BillingArgs {
     /// The signing secret (whsec_…) of the Stripe webhook endpoint
     /// POST /billing/webhooks/stripe; without it the endpoint answers 404.
-    #[arg(long, env = "MARKETPLACE_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "MARKETPLACE_STRIPE_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
     pub stripe_webhook_secret: Option<String>,
     /// Seconds between two billing ticks (renewals, trial ends, grace periods).
     #[arg(long, env = "MARKETPLACE_BILLING_TICK_SECS", default_value_t = 60)]

@@ -33,13 +33,22 @@ pub(super) async fn billing(
         BillingCommand::Comp { schema, plan } => {
             let tenant = store(schema).await?;
             let sub = actions::comp(pool, &billing, public_hosts, tenant.id, &plan).await?;
-            println!("{} is on {} (comped), {}", tenant.schema_name, sub.plan_code, sub.state.as_str());
+            println!(
+                "{} is on {} (comped), {}",
+                tenant.schema_name,
+                sub.plan_code,
+                sub.state.as_str()
+            );
         }
         BillingCommand::ExtendTrial { schema, days } => {
             let tenant = store(schema).await?;
             let until = Utc::now() + Duration::days(days.into());
             let sub = actions::extend_trial(pool, &billing, public_hosts, tenant.id, until).await?;
-            println!("{}'s trial ends {}", tenant.schema_name, sub.current_period_end.format("%Y-%m-%d %H:%M UTC"));
+            println!(
+                "{}'s trial ends {}",
+                tenant.schema_name,
+                sub.current_period_end.format("%Y-%m-%d %H:%M UTC")
+            );
         }
         BillingCommand::List => {
             let mut conn = pool.acquire().await.map_err(marketplace::Error::from)?;

@@ -129,7 +129,9 @@ fn Subscriptions(
     state: Signal<Option<String>>,
 ) -> impl IntoView {
     let error = action_error(change);
-    let states = ["trialing", "active", "past_due", "canceled", "unpaid", "paused"];
+    let states = [
+        "trialing", "active", "past_due", "canceled", "unpaid", "paused",
+    ];
     let options = move || {
         let current = state.get().unwrap_or_default();
         states
@@ -161,7 +163,10 @@ fn Subscriptions(
 }
 
 #[component]
-fn SubscriptionTable(view: SubscriptionsView, change: ServerAction<OverrideSubscription>) -> impl IntoView {
+fn SubscriptionTable(
+    view: SubscriptionsView,
+    change: ServerAction<OverrideSubscription>,
+) -> impl IntoView {
     let counts = view
         .counts
         .iter()

@@ -151,7 +151,11 @@ mod ssr {
             storefront_open: sub.state.storefront_open(),
             comped: sub.comped,
             trial_end: sub.trial_end.map(day),
-            period: format!("{} – {}", day(sub.current_period_start), day(sub.current_period_end)),
+            period: format!(
+                "{} – {}",
+                day(sub.current_period_start),
+                day(sub.current_period_end)
+            ),
             cancel_at_period_end: sub.cancel_at_period_end,
             owes: matches!(
                 sub.state,
@@ -160,7 +164,11 @@ mod ssr {
             usage: vec![
                 bar("Products", usage.products.used, usage.products.limit),
                 bar("Staff accounts", usage.staff.used, usage.staff.limit),
-                bar("Orders this month", usage.orders_this_month.used, usage.orders_this_month.limit),
+                bar(
+                    "Orders this month",
+                    usage.orders_this_month.used,
+                    usage.orders_this_month.limit,
+                ),
                 bar("Domains", domains, current.max_domains.map(i64::from)),
             ],
             plans: all.iter().map(choice).collect(),
@@ -230,10 +238,7 @@ pub async fn change_store_plan(op: String, plan: Option<String>) -> Result<Strin
 pub fn PlanPage() -> impl IntoView {
     let change = ServerAction::<ChangeStorePlan>::new();
     let session = session_version();
-    let plan = Resource::new(
-        move || (change.version().get(), session()),
-        |_| load_plan(),
-    );
+    let plan = Resource::new(move || (change.version().get(), session()), |_| load_plan());
     view! { <AdminShell store=move || view! { <Plan change plan/> }/> }
 }
 
@@ -270,43 +275,51 @@ fn PlanDetails(view: PlanView, change: ServerAction<ChangeStorePlan>) -> impl In
         }
     };
     let manage = view.can_manage;
-    let bars = view.usage.into_iter().map(|bar| {
-        let text = match bar.limit {
-            Some(limit) => format!("{} of {limit}", bar.used),
-            None => format!("{} (unlimited)", bar.used),
-        };
-        let max = bar.limit.unwrap_or(bar.used.max(1)).max(1);
-        let (key, label) = (bar.label.clone(), bar.label.clone());
-        view! {
-            <tr data-usage=key>
-                <th scope="row">{bar.label}</th>
-                <td><progress value=bar.used.min(max) max=max aria-label=label></progress></td>
-                <td class="usage">{text}</td>
-            </tr>
-        }
-    }).collect_view();
-    let choices = view.plans.into_iter().map(|p| {
-        let (key, code) = (p.code.clone(), p.code.clone());
-        let button = (!p.current && manage).then(|| {
-            let aria = format!("Switch to {}", p.name);
+    let bars = view
+        .usage
+        .into_iter()
+        .map(|bar| {
+            let text = match bar.limit {
+                Some(limit) => format!("{} of {limit}", bar.used),
+                None => format!("{} (unlimited)", bar.used),
+            };
+            let max = bar.limit.unwrap_or(bar.used.max(1)).max(1);
+            let (key, label) = (bar.label.clone(), bar.label.clone());
             view! {
-                <ActionForm action=change attr:class="inline">
-                    <input type="hidden" name="op" value="change"/>
-                    <input type="hidden" name="plan" value=code/>
-                    <button type="submit" aria-label=aria>"Switch"</button>
-                </ActionForm>
+                <tr data-usage=key>
+                    <th scope="row">{bar.label}</th>
+                    <td><progress value=bar.used.min(max) max=max aria-label=label></progress></td>
+                    <td class="usage">{text}</td>
+                </tr>
             }
-        });
-        view! {
-            <tr data-plan=key>
-                <th scope="row">{p.name}{p.current.then_some(" (current)")}</th>
-                <td>{p.price}</td>
-                <td>{p.limits}</td>
-                <td>{(!p.current).then_some(p.proration)}</td>
-                <td>{button}</td>
-            </tr>
-        }
-    }).collect_view();
+        })
+        .collect_view();
+    let choices = view
+        .plans
+        .into_iter()
+        .map(|p| {
+            let (key, code) = (p.code.clone(), p.code.clone());
+            let button = (!p.current && manage).then(|| {
+                let aria = format!("Switch to {}", p.name);
+                view! {
+                    <ActionForm action=change attr:class="inline">
+                        <input type="hidden" name="op" value="change"/>
+                        <input type="hidden" name="plan" value=code/>
+                        <button type="submit" aria-label=aria>"Switch"</button>
+                    </ActionForm>
+                }
+            });
+            view! {
+                <tr data-plan=key>
+                    <th scope="row">{p.name}{p.current.then_some(" (current)")}</th>
+                    <td>{p.price}</td>
+                    <td>{p.limits}</td>
+                    <td>{(!p.current).then_some(p.proration)}</td>
+                    <td>{button}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let invoices = view.invoices.into_iter().map(|i| view! {
         <tr><td>{i.date}</td><td>{i.period}</td><td>{i.description}</td><td>{i.amount}</td><td>{i.status}</td></tr>
     }).collect_view();

@@ -19,7 +19,10 @@ async fn a_trial_converts_renews_and_a_cancellation_stops_at_the_period_end(
     let b = BillingApp::new(options).await;
     let shop = b.app.create_store("shop").await;
     let sub = b.subscription(&shop).await;
-    assert_eq!((sub.state, sub.plan_code.as_str()), (State::Trialing, "growth"));
+    assert_eq!(
+        (sub.state, sub.plan_code.as_str()),
+        (State::Trialing, "growth")
+    );
     assert!(sub.trial_end.is_some());
 
     // Nothing is due during the trial.
@@ -59,7 +62,11 @@ async fn a_trial_converts_renews_and_a_cancellation_stops_at_the_period_end(
     b.tick_after(Duration::days(32)).await;
     let ended = b.subscription(&shop).await;
     assert_eq!(ended.state, State::Canceled);
-    assert_eq!(b.provider.charges().len(), 2, "a cancelled period is not renewed");
+    assert_eq!(
+        b.provider.charges().len(),
+        2,
+        "a cancelled period is not renewed"
+    );
     assert_eq!(b.app.get(SHOP, "/").await.status, 503);
     assert_eq!(b.app.get(SHOP, "/admin").await.status, 200);
 
@@ -83,7 +90,11 @@ async fn a_past_due_store_sells_through_its_grace_period_then_pauses_but_its_adm
     let sub = b.subscription(&shop).await;
     assert_eq!(sub.state, State::PastDue);
     assert!(sub.past_due_since.is_some());
-    assert_eq!(b.app.get(SHOP, "/").await.status, 200, "open during the grace period");
+    assert_eq!(
+        b.app.get(SHOP, "/").await.status,
+        200,
+        "open during the grace period"
+    );
 
     let report = b.tick_after(Duration::days(6)).await;
     assert_eq!(report.grace_expired, 0);
@@ -93,7 +104,11 @@ async fn a_past_due_store_sells_through_its_grace_period_then_pauses_but_its_adm
 
     let shopfront = b.app.get(SHOP, "/").await;
     assert_eq!(shopfront.status, 503);
-    assert!(shopfront.body.contains("taking a break"), "{}", shopfront.body);
+    assert!(
+        shopfront.body.contains("taking a break"),
+        "{}",
+        shopfront.body
+    );
     assert!(shopfront.body.contains("/admin/plan"));
     assert_eq!(b.app.get(SHOP, "/products/1").await.status, 503);
     assert_eq!(b.app.get(SHOP, "/data/").await.status, 503);
@@ -101,19 +116,27 @@ async fn a_past_due_store_sells_through_its_grace_period_then_pauses_but_its_adm
     assert_eq!(admin.status, 200, "{}", admin.body);
     let gate = b.app.call(SHOP, "admin/gate", "", None).await;
     assert_eq!(gate.status, 200, "{}", gate.body);
-    let stores = b.app.count("select count(*) from public.tenants where status = 'paused'").await;
+    let stores = b
+        .app
+        .count("select count(*) from public.tenants where status = 'paused'")
+        .await;
     assert_eq!(stores, 1);
 
     // Paying with a card that still fails changes nothing; with a good one it reopens.
     let resolver = &*b.app.state.resolver;
-    assert!(actions::pay(&b.app.pool, b.billing(), resolver, shop.id).await.is_err());
+    assert!(actions::pay(&b.app.pool, b.billing(), resolver, shop.id)
+        .await
+        .is_err());
     b.provider.fail_payments(shop.id, false);
     actions::pay(&b.app.pool, b.billing(), resolver, shop.id)
         .await
         .unwrap();
     assert_eq!(b.subscription(&shop).await.state, State::Active);
     assert_eq!(b.app.get(SHOP, "/").await.status, 200);
-    let open = b.app.count("select count(*) from public.invoices where status = 'open'").await;
+    let open = b
+        .app
+        .count("select count(*) from public.invoices where status = 'open'")
+        .await;
     assert_eq!(open, 0, "the payment settled the open invoice");
 }
 
@@ -131,15 +154,24 @@ async fn a_trial_ending_without_a_card_pauses_and_a_platform_suspension_is_never
 
     // Platform staff suspend it meanwhile; paying reopens billing, not the suspension.
     let resolver = &*b.app.state.resolver;
-    registry::change_status(&b.app.pool, resolver, &shop.schema_name, TenantStatus::Suspended)
-        .await
-        .unwrap();
+    registry::change_status(
+        &b.app.pool,
+        resolver,
+        &shop.schema_name,
+        TenantStatus::Suspended,
+    )
+    .await
+    .unwrap();
     b.provider.remove_card(shop.id, false);
     actions::pay(&b.app.pool, b.billing(), resolver, shop.id)
         .await
         .unwrap();
     assert_eq!(b.subscription(&shop).await.state, State::Active);
-    assert_eq!(b.app.get(SHOP, "/admin").await.status, 503, "still suspended");
+    assert_eq!(
+        b.app.get(SHOP, "/admin").await.status,
+        503,
+        "still suspended"
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -154,20 +186,40 @@ async fn platform_staff_comp_a_plan_and_extend_a_trial_and_see_mrr(
 
     let comp = b
         .app
-        .call(PUBLIC, "admin/platform/billing/override", "schema=shop&op=comp&plan=scale", Some(&platform))
+        .call(
+            PUBLIC,
+            "admin/platform/billing/override",
+            "schema=shop&op=comp&plan=scale",
+            Some(&platform),
+        )
         .await;
     assert_eq!(comp.status, 200, "{}", comp.body);
     let sub = b.subscription(&shop).await;
-    assert_eq!((sub.state, sub.plan_code.as_str(), sub.comped), (State::Active, "scale", true));
+    assert_eq!(
+        (sub.state, sub.plan_code.as_str(), sub.comped),
+        (State::Active, "scale", true)
+    );
 
     let extend = b
         .app
-        .call(PUBLIC, "admin/platform/billing/override", "schema=other&op=extend&days=60", Some(&platform))
+        .call(
+            PUBLIC,
+            "admin/platform/billing/override",
+            "schema=other&op=extend&days=60",
+            Some(&platform),
+        )
         .await;
     assert_eq!(extend.status, 200, "{}", extend.body);
     b.tick_after(Duration::days(30)).await;
-    assert_eq!(b.subscription(&other).await.state, State::Trialing, "the trial was extended");
-    assert!(b.provider.charges().is_empty(), "a comped renewal charges nothing");
+    assert_eq!(
+        b.subscription(&other).await.state,
+        State::Trialing,
+        "the trial was extended"
+    );
+    assert!(
+        b.provider.charges().is_empty(),
+        "a comped renewal charges nothing"
+    );
 
     // The comped store pays nothing, so MRR is zero until the other one converts.
     let list = b
@@ -180,14 +232,24 @@ async fn platform_staff_comp_a_plan_and_extend_a_trial_and_see_mrr(
     assert_eq!(b.subscription(&other).await.state, State::Active);
     let active = b
         .app
-        .call(PUBLIC, "admin/platform/billing", "state=active", Some(&platform))
+        .call(
+            PUBLIC,
+            "admin/platform/billing",
+            "state=active",
+            Some(&platform),
+        )
         .await
         .json();
     assert_eq!(active["mrr"], "79.00");
     assert_eq!(active["rows"].as_array().unwrap().len(), 2);
     let trialing = b
         .app
-        .call(PUBLIC, "admin/platform/billing", "state=trialing", Some(&platform))
+        .call(
+            PUBLIC,
+            "admin/platform/billing",
+            "state=trialing",
+            Some(&platform),
+        )
         .await
         .json();
     assert_eq!(trialing["rows"].as_array().unwrap().len(), 0);
@@ -195,7 +257,12 @@ async fn platform_staff_comp_a_plan_and_extend_a_trial_and_see_mrr(
     // Store staff cannot reach the platform's overrides.
     let refused = b
         .app
-        .call("shop.localhost:8000", "admin/platform/billing/override", "schema=shop&op=comp&plan=scale", None)
+        .call(
+            "shop.localhost:8000",
+            "admin/platform/billing/override",
+            "schema=shop&op=comp&plan=scale",
+            None,
+        )
         .await;
     assert_ne!(refused.status, 200);
 }

@@ -23,7 +23,13 @@ fn staff(name: &str, password: &Hashed, role: Role) -> NewUser {
     }
 }
 
-async fn create_staff(b: &BillingApp, tenant: &Tenant, name: &str, password: &Hashed, role: Role) -> marketplace::Result<i64> {
+async fn create_staff(
+    b: &BillingApp,
+    tenant: &Tenant,
+    name: &str,
+    password: &Hashed,
+    role: Role,
+) -> marketplace::Result<i64> {
     let mut tx = TenantTx::begin(&b.app.state.stores, &tenant.schema_name).await?;
     let user = accounts::create(&mut tx, staff(name, password, role)).await?;
     tx.commit().await?;
@@ -75,24 +81,36 @@ async fn two_admins_racing_for_the_last_staff_seat_exactly_one_wins(
     let shop = b.app.create_store("shop").await;
     b.change_plan(&shop, "starter").await.unwrap();
     let pw = password::hash(Password::parse("staff password").unwrap()).await;
-    create_staff(&b, &shop, "owner", &pw, Role::Superuser).await.unwrap();
+    create_staff(&b, &shop, "owner", &pw, Role::Superuser)
+        .await
+        .unwrap();
     for n in 1..=3 {
-        create_staff(&b, &shop, &format!("clerk{n}"), &pw, Role::Staff).await.unwrap();
+        create_staff(&b, &shop, &format!("clerk{n}"), &pw, Role::Staff)
+            .await
+            .unwrap();
     }
     // Customers are not staff: they never count.
-    create_staff(&b, &shop, "shopper", &pw, Role::Customer).await.unwrap();
+    create_staff(&b, &shop, "shopper", &pw, Role::Customer)
+        .await
+        .unwrap();
     let (first, second) = tokio::join!(
         create_staff(&b, &shop, "racer_a", &pw, Role::Staff),
         create_staff(&b, &shop, "racer_b", &pw, Role::Staff),
     );
     assert_eq!(
-        [first.is_ok(), second.is_ok()].iter().filter(|ok| **ok).count(),
+        [first.is_ok(), second.is_ok()]
+            .iter()
+            .filter(|ok| **ok)
+            .count(),
         1,
         "{first:?} {second:?}"
     );
     let loser = if first.is_ok() { second } else { first };
     refused_by_plan(loser, "Starter plan allows 5 staff accounts");
-    let staff = b.app.count("select count(*) from shop.users where is_staff").await;
+    let staff = b
+        .app
+        .count("select count(*) from shop.users where is_staff")
+        .await;
     assert_eq!(staff, 5);
 }
 
@@ -105,18 +123,33 @@ async fn racing_products_and_orders_at_their_limits_exactly_one_wins(
     b.add_tiny_plan().await;
     let shop = b.app.create_store("shop").await;
     b.change_plan(&shop, "tiny").await.unwrap();
-    let (a, c) = tokio::join!(create_product(&b, &shop, "A"), create_product(&b, &shop, "B"));
+    let (a, c) = tokio::join!(
+        create_product(&b, &shop, "A"),
+        create_product(&b, &shop, "B")
+    );
     assert!(a.is_ok() != c.is_ok(), "{a:?} {c:?}");
     let product = a.as_ref().or(c.as_ref()).copied().unwrap();
     refused_by_plan(if a.is_ok() { c } else { a }, "Tiny plan allows 1 product");
 
-    let (x, y) = tokio::join!(place_order(&b, &shop, product), place_order(&b, &shop, product));
+    let (x, y) = tokio::join!(
+        place_order(&b, &shop, product),
+        place_order(&b, &shop, product)
+    );
     assert!(x.is_ok() != y.is_ok(), "{x:?} {y:?}");
-    refused_by_plan(if x.is_ok() { y } else { x }, "Tiny plan allows 1 order a month");
+    refused_by_plan(
+        if x.is_ok() { y } else { x },
+        "Tiny plan allows 1 order a month",
+    );
     assert_eq!(b.app.count("select count(*) from shop.orders").await, 1);
     // The refused order took no stock and left the counter exact.
-    assert_eq!(b.app.count("select stock::bigint from shop.products").await, 49);
-    assert_eq!(b.app.count("select count from shop.usage_counters").await, 1);
+    assert_eq!(
+        b.app.count("select stock::bigint from shop.products").await,
+        49
+    );
+    assert_eq!(
+        b.app.count("select count from shop.usage_counters").await,
+        1
+    );
 
     // Domains: the primary one is all the tiny plan allows.
     let host = Hostname::parse("shop.example.com").unwrap();
@@ -126,7 +159,9 @@ async fn racing_products_and_orders_at_their_limits_exactly_one_wins(
         "Tiny plan allows 1 domain",
     );
     b.change_plan(&shop, "growth").await.unwrap();
-    domains::claim(&b.app.pool, resolver, shop.id, &host).await.unwrap();
+    domains::claim(&b.app.pool, resolver, shop.id, &host)
+        .await
+        .unwrap();
     place_order(&b, &shop, product).await.unwrap();
     create_product(&b, &shop, "C").await.unwrap();
 }
@@ -142,56 +177,113 @@ async fn a_downgrade_suspends_the_newest_staff_and_products_and_an_upgrade_resto
     let mut users = Vec::new();
     // Staff first, the superuser last: superusers are kept whatever their age.
     for n in 1..=6 {
-        users.push(create_staff(&b, &shop, &format!("clerk{n}"), &pw, Role::Staff).await.unwrap());
+        users.push(
+            create_staff(&b, &shop, &format!("clerk{n}"), &pw, Role::Staff)
+                .await
+                .unwrap(),
+        );
     }
-    let owner = create_staff(&b, &shop, "owner", &pw, Role::Superuser).await.unwrap();
+    let owner = create_staff(&b, &shop, "owner", &pw, Role::Superuser)
+        .await
+        .unwrap();
     let mut products = Vec::new();
     for n in 1..=52 {
         products.push(create_product(&b, &shop, &format!("P{n}")).await.unwrap());
     }
     // The owner took the oldest product off sale themself; an upgrade must not change that.
-    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name).await.unwrap();
-    catalog::set_active(&mut tx, products[0], false).await.unwrap();
+    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name)
+        .await
+        .unwrap();
+    catalog::set_active(&mut tx, products[0], false)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     b.change_plan(&shop, "starter").await.unwrap();
-    let active = b.app.count("select count(*) from shop.users where is_active").await;
+    let active = b
+        .app
+        .count("select count(*) from shop.users where is_active")
+        .await;
     assert_eq!(active, 5);
-    let held = b.app.count("select count(*) from shop.users where suspended_by_plan").await;
+    let held = b
+        .app
+        .count("select count(*) from shop.users where suspended_by_plan")
+        .await;
     assert_eq!(held, 2);
-    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name).await.unwrap();
+    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name)
+        .await
+        .unwrap();
     let owner_row = accounts::find(&mut tx, owner).await.unwrap().unwrap();
     assert!(owner_row.is_active, "the superuser is kept");
     for id in &users[..4] {
-        assert!(accounts::find(&mut tx, *id).await.unwrap().unwrap().is_active);
+        assert!(
+            accounts::find(&mut tx, *id)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_active
+        );
     }
     for id in &users[4..] {
-        assert!(!accounts::find(&mut tx, *id).await.unwrap().unwrap().is_active, "the newest staff are suspended");
+        assert!(
+            !accounts::find(&mut tx, *id)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_active,
+            "the newest staff are suspended"
+        );
     }
     // Nobody switches a suspended account back on, nor a held product.
-    refused_by_plan(accounts::set_active_by(&mut tx, &owner_row, users[5], true).await, "suspended");
+    refused_by_plan(
+        accounts::set_active_by(&mut tx, &owner_row, users[5], true).await,
+        "suspended",
+    );
     let hidden = catalog::get(&mut tx, products[51]).await.unwrap();
     assert!(!hidden.is_active, "the newest products are off sale");
     assert!(catalog::get(&mut tx, products[49]).await.unwrap().is_active);
-    refused_by_plan(catalog::set_active(&mut tx, products[51], true).await, "off sale");
+    refused_by_plan(
+        catalog::set_active(&mut tx, products[51], true).await,
+        "off sale",
+    );
     tx.rollback().await.unwrap();
     refused_by_plan(
         create_staff(&b, &shop, "late", &pw, Role::Staff).await,
         "Starter plan allows 5 staff accounts",
     );
-    refused_by_plan(create_product(&b, &shop, "Late").await, "Starter plan allows 50 products");
+    refused_by_plan(
+        create_product(&b, &shop, "Late").await,
+        "Starter plan allows 50 products",
+    );
     let nothing_deleted = b.app.count("select count(*) from shop.products").await;
     assert_eq!(nothing_deleted, 52);
 
     b.change_plan(&shop, "growth").await.unwrap();
-    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name).await.unwrap();
+    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name)
+        .await
+        .unwrap();
     for id in &users {
-        assert!(accounts::find(&mut tx, *id).await.unwrap().unwrap().is_active, "restored");
+        assert!(
+            accounts::find(&mut tx, *id)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_active,
+            "restored"
+        );
     }
-    assert!(catalog::get(&mut tx, products[51]).await.unwrap().is_active, "back on sale");
-    assert!(!catalog::get(&mut tx, products[0]).await.unwrap().is_active, "the owner's choice stays");
+    assert!(
+        catalog::get(&mut tx, products[51]).await.unwrap().is_active,
+        "back on sale"
+    );
+    assert!(
+        !catalog::get(&mut tx, products[0]).await.unwrap().is_active,
+        "the owner's choice stays"
+    );
     tx.rollback().await.unwrap();
-    create_staff(&b, &shop, "late", &pw, Role::Staff).await.unwrap();
+    create_staff(&b, &shop, "late", &pw, Role::Staff)
+        .await
+        .unwrap();
 }
 
 #[sqlx::test(migrations = false)]
@@ -208,26 +300,64 @@ async fn the_admin_refuses_a_staff_account_past_the_plan_with_409_naming_the_lim
     .unwrap();
     b.change_plan(&techstore, "starter").await.unwrap();
     let cookie = b.app.staff_login(TECH, "admin", ADMIN_PASSWORD).await;
-    let staff_now = b.app.count("select count(*) from techstore.users where is_staff").await;
+    let staff_now = b
+        .app
+        .count("select count(*) from techstore.users where is_staff")
+        .await;
     let mut last = None;
     for n in staff_now..=5 {
-        let body = format!("username=clerk{n}&email=clerk{n}%40tech.example&password=clerk+password&role=staff");
-        last = Some(b.app.call(TECH, "admin/store/users/create", &body, Some(&cookie)).await);
+        let body = format!(
+            "username=clerk{n}&email=clerk{n}%40tech.example&password=clerk+password&role=staff"
+        );
+        last = Some(
+            b.app
+                .call(TECH, "admin/store/users/create", &body, Some(&cookie))
+                .await,
+        );
     }
     let refused = last.unwrap();
     assert_eq!(refused.status, 409, "{}", refused.body);
-    assert!(refused.body.contains("Starter plan allows 5 staff accounts"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Starter plan allows 5 staff accounts"),
+        "{}",
+        refused.body
+    );
 
     // The Plan page shows the usage and the way up.
-    let plan = b.app.call(TECH, "admin/store/plan", "", Some(&cookie)).await;
+    let plan = b
+        .app
+        .call(TECH, "admin/store/plan", "", Some(&cookie))
+        .await;
     assert_eq!(plan.status, 200, "{}", plan.body);
     let plan = plan.json();
     assert_eq!(plan["plan_name"], "Starter");
-    let staff = plan["usage"].as_array().unwrap().iter().find(|u| u["label"] == "Staff accounts").unwrap().clone();
-    assert_eq!((staff["used"].as_i64(), staff["limit"].as_i64()), (Some(5), Some(5)));
-    let upgrade = b.app.call(TECH, "admin/store/plan/change", "op=change&plan=growth", Some(&cookie)).await;
+    let staff = plan["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["label"] == "Staff accounts")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (staff["used"].as_i64(), staff["limit"].as_i64()),
+        (Some(5), Some(5))
+    );
+    let upgrade = b
+        .app
+        .call(
+            TECH,
+            "admin/store/plan/change",
+            "op=change&plan=growth",
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(upgrade.status, 200, "{}", upgrade.body);
     let body = "username=clerk9&email=clerk9%40tech.example&password=clerk+password&role=staff";
-    let created = b.app.call(TECH, "admin/store/users/create", body, Some(&cookie)).await;
+    let created = b
+        .app
+        .call(TECH, "admin/store/users/create", body, Some(&cookie))
+        .await;
     assert_eq!(created.status, 200, "{}", created.body);
 }

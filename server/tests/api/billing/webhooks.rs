@@ -35,7 +35,9 @@ async fn post(b: &BillingApp, host: &str, body: &[u8], signature: Option<String>
     if let Some(signature) = signature {
         request = request.header("stripe-signature", signature);
     }
-    b.app.send(request.body(Body::from(body.to_vec())).unwrap()).await
+    b.app
+        .send(request.body(Body::from(body.to_vec())).unwrap())
+        .await
 }
 
 async fn signed(b: &BillingApp, body: &[u8]) -> Reply {
@@ -68,15 +70,42 @@ async fn only_a_correctly_signed_recent_webhook_is_applied(
 
     let unsigned = post(&b, PUBLIC, &body, None).await;
     assert_eq!(unsigned.status, 400);
-    let wrong = post(&b, PUBLIC, &body, Some(signature_header(&body, "whsec_wrong", now))).await;
+    let wrong = post(
+        &b,
+        PUBLIC,
+        &body,
+        Some(signature_header(&body, "whsec_wrong", now)),
+    )
+    .await;
     assert_eq!(wrong.status, 400, "{}", wrong.body);
     let stale_at = now - TOLERANCE_SECS - 1;
-    let stale = post(&b, PUBLIC, &body, Some(signature_header(&body, SECRET, stale_at))).await;
+    let stale = post(
+        &b,
+        PUBLIC,
+        &body,
+        Some(signature_header(&body, SECRET, stale_at)),
+    )
+    .await;
     assert_eq!(stale.status, 400);
-    let tampered = post(&b, PUBLIC, b"{\"id\":\"evt_other\"}", Some(signature_header(&body, SECRET, now))).await;
+    let tampered = post(
+        &b,
+        PUBLIC,
+        b"{\"id\":\"evt_other\"}",
+        Some(signature_header(&body, SECRET, now)),
+    )
+    .await;
     assert_eq!(tampered.status, 400);
-    assert_eq!(b.subscription(&shop).await.state, State::Active, "nothing applied");
-    assert_eq!(b.app.count("select count(*) from public.billing_events").await, 0);
+    assert_eq!(
+        b.subscription(&shop).await.state,
+        State::Active,
+        "nothing applied"
+    );
+    assert_eq!(
+        b.app
+            .count("select count(*) from public.billing_events")
+            .await,
+        0
+    );
 
     let applied = signed(&b, &body).await;
     assert_eq!(applied.status, 200, "{}", applied.body);
@@ -85,7 +114,12 @@ async fn only_a_correctly_signed_recent_webhook_is_applied(
 
     // Not on a store's host.
     let header = signature_header(&body, SECRET, now);
-    assert_eq!(post(&b, "shop.localhost:8000", &body, Some(header)).await.status, 404);
+    assert_eq!(
+        post(&b, "shop.localhost:8000", &body, Some(header))
+            .await
+            .status,
+        404
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -115,9 +149,16 @@ async fn a_replayed_event_is_applied_once_and_an_older_one_never_goes_back_in_ti
     let reply = signed(&b, &older).await;
     assert_eq!(reply.json()["received"], "stale");
     assert_eq!(b.subscription(&shop).await.state, State::Active);
-    assert_eq!(b.app.count("select count(*) from public.billing_events").await, 3);
     assert_eq!(
-        b.app.count("select count(*) from public.billing_events where applied").await,
+        b.app
+            .count("select count(*) from public.billing_events")
+            .await,
+        3
+    );
+    assert_eq!(
+        b.app
+            .count("select count(*) from public.billing_events where applied")
+            .await,
         2
     );
 
@@ -143,6 +184,9 @@ async fn a_deleted_subscription_closes_the_storefront_and_an_update_reopens_it(
     assert_eq!(signed(&b, &updated).await.json()["received"], "applied");
     let sub = b.subscription(&shop).await;
     assert_eq!(sub.state, State::Active);
-    assert_eq!(sub.current_period_end - sub.current_period_start, Duration::days(30));
+    assert_eq!(
+        sub.current_period_end - sub.current_period_start,
+        Duration::days(30)
+    );
     assert_eq!(b.app.get("shop.localhost:8000", "/").await.status, 200);
 }
