@@ -132,10 +132,34 @@ pub fn month_after(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 fn refused(period: &Period, event: &Event) -> Error {
+    let state = period.state.as_str().replace('_', " ");
+    let article = if state.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "An"
+    } else {
+        "A"
+    };
     Error::Rejected(format!(
-        "A {} subscription cannot take {event:?}.",
-        period.state.as_str().replace('_', " ")
+        "{article} {state} subscription cannot {}.",
+        event.action()
     ))
+}
+
+impl Event {
+    /// What the event does, in words for a refusal ("… cannot extend its trial").
+    pub fn action(&self) -> &'static str {
+        match self {
+            Event::PeriodEnded(_) => "end its period",
+            Event::PaymentSucceeded => "take a payment",
+            Event::PaymentFailed => "fail a payment",
+            Event::GraceExpired => "end a grace period",
+            Event::CancelAtPeriodEnd => "be cancelled",
+            Event::KeepSubscription => "take back a cancellation",
+            Event::CancelNow => "be cancelled again",
+            Event::Reactivate => "be restarted",
+            Event::Comp => "be comped",
+            Event::ExtendTrial(_) => "extend its trial",
+        }
+    }
 }
 
 impl Period {

@@ -146,3 +146,13 @@ fn states_parse_and_print_as_stripe_words() {
     }
     assert!(State::parse("incomplete").is_err());
 }
+
+#[test]
+fn a_refusal_says_what_was_refused_in_words() {
+    let active = period(State::Active);
+    let refused = active.next(&Event::ExtendTrial(t0() + Duration::days(9)), t0());
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "An active subscription cannot extend its trial."
+    );
+}
