@@ -12,6 +12,8 @@ create table plans (
     max_orders_per_month integer check (max_orders_per_month >= 0),
     -- Every domain of the store counts, its primary platform name included.
     max_domains integer check (max_domains >= 1),
+    -- Features: uploading the store's own logo and favicon.
+    custom_branding boolean not null default true,
     -- Cheapest first: upgrades go up the ranks.
     rank integer not null unique,
     -- The plan a new store's trial runs on.
@@ -22,10 +24,10 @@ create table plans (
 
 create unique index plans_one_default on plans (is_default) where is_default;
 
-insert into plans (code, name, monthly_price, max_products, max_staff, max_orders_per_month, max_domains, rank, is_default) values
-    ('starter', 'Starter', 29.00, 50, 5, 500, 1, 1, false),
-    ('growth', 'Growth', 79.00, 1000, 15, 5000, 5, 2, true),
-    ('scale', 'Scale', 299.00, null, null, null, null, 3, false);
+insert into plans (code, name, monthly_price, max_products, max_staff, max_orders_per_month, max_domains, custom_branding, rank, is_default) values
+    ('starter', 'Starter', 29.00, 50, 5, 500, 1, false, 1, false),
+    ('growth', 'Growth', 79.00, 1000, 15, 5000, 5, true, 2, true),
+    ('scale', 'Scale', 299.00, null, null, null, null, true, 3, false);
 
 -- States are Stripe Billing's own words.
 create table subscriptions (

@@ -10,6 +10,7 @@ create table plan_limits (
     max_products integer check (max_products >= 0),
     max_staff integer check (max_staff >= 1),
     max_orders_per_month integer check (max_orders_per_month >= 0),
+    custom_branding boolean not null default true,
     updated_at timestamptz not null default now()
 );
 

@@ -50,14 +50,16 @@ pub struct StoreUsage {
 /// its staff and products. Runs in billing's transaction, in the store's role.
 pub(crate) async fn write(tx: &mut TenantTx, plan: &Plan) -> Result<()> {
     sqlx::query(
-        "insert into plan_limits (id, plan_name, max_products, max_staff, max_orders_per_month) \
-         values (true, $1, $2, $3, $4) on conflict (id) do update set plan_name = $1, \
-         max_products = $2, max_staff = $3, max_orders_per_month = $4, updated_at = now()",
+        "insert into plan_limits (id, plan_name, max_products, max_staff, max_orders_per_month, \
+         custom_branding) values (true, $1, $2, $3, $4, $5) on conflict (id) do update set \
+         plan_name = $1, max_products = $2, max_staff = $3, max_orders_per_month = $4, \
+         custom_branding = $5, updated_at = now()",
     )
     .bind(&plan.name)
     .bind(plan.max_products)
     .bind(plan.max_staff)
     .bind(plan.max_orders_per_month)
+    .bind(plan.custom_branding)
     .execute(tx.conn())
     .await?;
 
@@ -170,6 +172,22 @@ pub(crate) async fn count_order(tx: &mut TenantTx) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses a logo or favicon upload on a plan without custom branding. A logo uploaded
+/// before a downgrade stays as it is.
+pub(crate) async fn ensure_custom_branding(tx: &mut TenantTx) -> Result<()> {
+    let limits: Option<(String, bool)> =
+        sqlx::query_as("select plan_name, custom_branding from plan_limits")
+            .fetch_optional(tx.conn())
+            .await?;
+    match limits {
+        Some((plan_name, false)) => Err(Error::Rejected(format!(
+            "The {plan_name} plan does not include your own logo and favicon. \
+             Upgrade your plan in Admin → Plan to upload them."
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses to switch back on what a downgrade switched off.

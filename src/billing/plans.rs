@@ -19,6 +19,8 @@ pub struct Plan {
     pub max_orders_per_month: Option<i32>,
     /// Every domain of the store counts, its platform name included.
     pub max_domains: Option<i32>,
+    /// Whether the store may upload its own logo and favicon.
+    pub custom_branding: bool,
     /// Cheapest first.
     pub rank: i32,
     pub is_default: bool,
@@ -72,7 +74,7 @@ impl Plan {
 }
 
 const COLUMNS: &str = "code, name, monthly_price, max_products, max_staff, \
-     max_orders_per_month, max_domains, rank, is_default";
+     max_orders_per_month, max_domains, custom_branding, rank, is_default";
 
 /// Every plan, cheapest first.
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<Plan>> {

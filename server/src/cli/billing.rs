@@ -55,13 +55,14 @@ pub(super) async fn billing(
             for plan in plans::list(&mut conn).await? {
                 let limit = |l: Option<i32>| l.map_or("unlimited".to_owned(), |n| n.to_string());
                 println!(
-                    "plan {:<8} {:>10}/month  products {}, staff {}, orders/month {}, domains {}",
+                    "plan {:<8} {:>10}/month  products {}, staff {}, orders/month {}, domains {}, own logo {}",
                     plan.code,
                     Money(plan.monthly_price).to_string(),
                     limit(plan.max_products),
                     limit(plan.max_staff),
                     limit(plan.max_orders_per_month),
-                    limit(plan.max_domains)
+                    limit(plan.max_domains),
+                    if plan.custom_branding { "yes" } else { "no" }
                 );
             }
             for row in subscriptions::list(pool, None, 10_000).await? {

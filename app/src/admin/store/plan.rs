@@ -133,6 +133,12 @@ mod ssr {
                     limit_text("staff accounts", p.max_staff),
                     limit_text("orders a month", p.max_orders_per_month),
                     limit_text("domains", p.max_domains),
+                    if p.custom_branding {
+                        "your own logo"
+                    } else {
+                        "no own logo"
+                    }
+                    .to_owned(),
                 ]
                 .join(", "),
                 current: p.code == current.code,

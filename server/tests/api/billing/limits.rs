@@ -361,3 +361,32 @@ async fn the_admin_refuses_a_staff_account_past_the_plan_with_409_naming_the_lim
         .await;
     assert_eq!(created.status, 200, "{}", created.body);
 }
+
+#[sqlx::test(migrations = false)]
+async fn starter_has_no_logo_upload_and_an_upgrade_brings_it(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    use marketplace::theme::assets::{AssetKind, Upload};
+    let b = BillingApp::new(options).await;
+    let shop = b.app.create_store("shop").await;
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>"#;
+    let upload = || Upload::parse(AssetKind::Logo, svg.to_vec()).unwrap();
+    b.change_plan(&shop, "starter").await.unwrap();
+    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name)
+        .await
+        .unwrap();
+    refused_by_plan(
+        marketplace::theme::store::put_asset(&mut tx, &upload()).await,
+        "Starter plan does not include your own logo",
+    );
+    tx.rollback().await.unwrap();
+    b.change_plan(&shop, "growth").await.unwrap();
+    let mut tx = TenantTx::begin(&b.app.state.stores, &shop.schema_name)
+        .await
+        .unwrap();
+    marketplace::theme::store::put_asset(&mut tx, &upload())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
