@@ -29,6 +29,7 @@ pub struct Billing {
 }
 
 impl Billing {
+    /// Billing through `provider`, deciding by `clock`, with no webhooks.
     pub fn new(provider: Arc<dyn PaymentProvider>, clock: Arc<dyn Clock>) -> Self {
         Billing {
             provider,
@@ -48,6 +49,7 @@ impl Billing {
         self
     }
 
+    /// The time billing decides by.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -26,6 +26,7 @@ impl Clock for SystemClock {
 pub struct FakeClock(Mutex<DateTime<Utc>>);
 
 impl FakeClock {
+    /// A clock standing at `now`.
     pub fn at(now: DateTime<Utc>) -> Self {
         FakeClock(Mutex::new(now))
     }
@@ -41,6 +42,7 @@ impl FakeClock {
         *now += by;
     }
 
+    /// Puts the clock at `to` (backwards too, to replay an old event).
     pub fn set(&self, to: DateTime<Utc>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = to;
     }

@@ -198,8 +198,8 @@ pub async fn load_plan() -> Result<PlanView, AppError> {
     ssr::load().await
 }
 
-/// `op` is `change` (to `plan`), `cancel`, `keep` (take a cancellation back) or `pay`.
-/// Superusers only.
+/// `op` is `change` (to `plan`), `cancel`, `keep` (take a cancellation back), `pay`, or
+/// `portal` (redirects to the provider's page for the card and receipts). Superusers only.
 #[server(endpoint = "admin/store/plan/change")]
 pub async fn change_store_plan(op: String, plan: Option<String>) -> Result<String, AppError> {
     use marketplace::billing::actions;
@@ -234,6 +234,11 @@ pub async fn change_store_plan(op: String, plan: Option<String>) -> Result<Strin
         "pay" => {
             actions::pay(pool, billing, hosts, tenant.id).await?;
             "Paid: the store is open.".to_owned()
+        }
+        "portal" => {
+            let link = actions::portal_link(pool, billing, hosts, tenant.id, "/admin/plan").await?;
+            leptos_axum::redirect(&link);
+            "Opening the payment details…".to_owned()
         }
         _ => return Err(AppError::Rejected(format!("Unknown action '{op}'."))),
     };
@@ -344,6 +349,7 @@ fn PlanDetails(view: PlanView, change: ServerAction<ChangeStorePlan>) -> impl In
             <p class="notice">"The subscription ends at the end of this period."</p>
         })}
         {(manage && view.owes).then(|| op("pay", "Pay now"))}
+        {manage.then(|| op("portal", "Payment details"))}
         <h2>"Usage"</h2>
         <table class="admin-table usage"><tbody>{bars}</tbody></table>
         <h2>"Plans"</h2>

@@ -360,6 +360,17 @@ async fn the_admin_refuses_a_staff_account_past_the_plan_with_409_naming_the_lim
         .call(TECH, "admin/store/users/create", body, Some(&cookie))
         .await;
     assert_eq!(created.status, 200, "{}", created.body);
+
+    // Payment details: off to the provider's portal, which comes back to the Plan page.
+    let portal = b
+        .app
+        .call(TECH, "admin/store/plan/change", "op=portal", Some(&cookie))
+        .await;
+    let headers = format!("{:?}", portal.headers);
+    assert!(
+        headers.contains("/admin/plan?portal=fake&customer=cus_fake_"),
+        "{headers}"
+    );
 }
 
 #[sqlx::test(migrations = false)]
