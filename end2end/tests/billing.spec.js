@@ -34,7 +34,7 @@ test('a store owner sees usage, upgrades, and can then add what the old plan ref
   const host = `billing${Date.now() % 100000}.example.com`;
   await page.getByLabel('New domain', { exact: true }).fill(host);
   await page.getByRole('button', { name: 'Add domain' }).click();
-  const refusal = page.getByRole('alert');
+  const refusal = page.locator('p.notice.error[role="alert"]');
   await expect(refusal).toContainText('Starter plan allows 1 domain');
   await expect(refusal).toContainText('Admin → Plan');
   await expect(page.locator(`tr[data-domain="${host}"]`)).toHaveCount(0);

@@ -49,6 +49,16 @@ pub struct StoreUsage {
 /// Writes `plan`'s limits into the store and applies the downgrade (or upgrade) rule to
 /// its staff and products. Runs in billing's transaction, in the store's role.
 pub(crate) async fn write(tx: &mut TenantTx, plan: &Plan) -> Result<()> {
+    write_row(tx, plan).await?;
+    apply_rules(tx, plan).await
+}
+
+/// Writes the limits of a store being created (nothing to suspend yet): one statement.
+pub(crate) async fn write_fresh(tx: &mut TenantTx, plan: &Plan) -> Result<()> {
+    write_row(tx, plan).await
+}
+
+async fn write_row(tx: &mut TenantTx, plan: &Plan) -> Result<()> {
     sqlx::query(
         "insert into plan_limits (id, plan_name, max_products, max_staff, max_orders_per_month, \
          custom_branding) values (true, $1, $2, $3, $4, $5) on conflict (id) do update set \
@@ -62,7 +72,11 @@ pub(crate) async fn write(tx: &mut TenantTx, plan: &Plan) -> Result<()> {
     .bind(plan.custom_branding)
     .execute(tx.conn())
     .await?;
+    Ok(())
+}
 
+/// The downgrade rule (and its undoing on upgrade) for staff and products.
+async fn apply_rules(tx: &mut TenantTx, plan: &Plan) -> Result<()> {
     // Staff: ranked superusers first, then oldest; those past the limit are suspended.
     let suspended: Vec<i64> = sqlx::query_scalar(
         "with ranked as (select id, row_number() over (order by is_superuser desc, id) as n \

@@ -73,7 +73,7 @@ impl Plan {
     }
 }
 
-const COLUMNS: &str = "code, name, monthly_price, max_products, max_staff, \
+pub(crate) const COLUMNS: &str = "code, name, monthly_price, max_products, max_staff, \
      max_orders_per_month, max_domains, custom_branding, rank, is_default";
 
 /// Every plan, cheapest first.

@@ -109,27 +109,31 @@ pub async fn invoices(pool: &PgPool, tenant_id: i64) -> Result<Vec<Invoice>> {
     .await?)
 }
 
-/// Starts a new store's trial of the default plan (provisioning's transaction; the
-/// store's copy of the limits is written by the caller once it is in the store's role).
+/// Starts a new store's trial of the default plan and returns the plan, in one round trip
+/// (provisioning's transaction: a store costs as few round trips as it can; the store's
+/// copy of the limits is written by the caller once it is in the store's role).
 pub(crate) async fn start_trial(
     conn: &mut PgConnection,
     tenant_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Plan> {
-    let plan = plans::default_plan(conn).await?;
     let trial = Period::trial(now);
-    sqlx::query(
-        "insert into public.subscriptions (tenant_id, plan_code, state, trial_end, \
-         current_period_start, current_period_end) values ($1, $2, 'trialing', $3, $4, $5)",
-    )
-    .bind(tenant_id)
-    .bind(&plan.code)
-    .bind(trial.trial_end)
-    .bind(trial.start)
-    .bind(trial.end)
-    .execute(conn)
-    .await?;
-    Ok(plan)
+    let sql = format!(
+        "with p as (select {cols} from public.plans where is_default), \
+              s as (insert into public.subscriptions (tenant_id, plan_code, state, trial_end, \
+                    current_period_start, current_period_end) \
+                    select $1, code, 'trialing', $2, $3, $4 from p) \
+         select {cols} from p",
+        cols = plans::COLUMNS
+    );
+    sqlx::query_as(&sql)
+        .bind(tenant_id)
+        .bind(trial.trial_end)
+        .bind(trial.start)
+        .bind(trial.end)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found("the default plan"))
 }
 
 /// A subscription locked for a change, with the transaction holding the lock.

@@ -106,7 +106,7 @@ pub async fn create_with(
 
     let mut store = TenantTx::adopt(tx, &new.schema).await?;
     settings::init(&mut store, &new.name, &new.schema.order_prefix()).await?;
-    crate::billing::limits::write(&mut store, &plan).await?;
+    crate::billing::limits::write_fresh(&mut store, &plan).await?;
     // The registry's deferred checks run at commit, as the login role, not the store's.
     store.leave_store_role().await?;
     store.commit().await?;
