@@ -133,35 +133,43 @@ async fn locked_limits(tx: &mut TenantTx) -> Result<Option<StoreLimits>> {
 /// Refuses a new staff account when the plan's staff accounts are all taken. Locks the
 /// store's limits until the caller's transaction ends.
 pub(crate) async fn ensure_staff_seat(tx: &mut TenantTx) -> Result<()> {
-    let Some(limits) = locked_limits(tx).await? else {
-        return Ok(());
-    };
-    let Some(max) = limits.max_staff else {
-        return Ok(());
-    };
-    let used: i64 =
-        sqlx::query_scalar("select count(*) from users where is_staff and not suspended_by_plan")
-            .fetch_one(tx.conn())
-            .await?;
-    if used >= i64::from(max) {
-        return Err(Limit::Staff.reached(&limits.plan_name, max.into()));
-    }
-    Ok(())
+    ensure_room(
+        tx,
+        Limit::Staff,
+        "select count(*) from users where is_staff and not suspended_by_plan",
+    )
+    .await
 }
 
-/// Refuses a new product when the plan's products are all used.
+/// Refuses a new product when the plan's products are all used (same lock).
 pub(crate) async fn ensure_product_room(tx: &mut TenantTx) -> Result<()> {
+    ensure_room(
+        tx,
+        Limit::Products,
+        "select count(*) from products where not hidden_by_plan",
+    )
+    .await
+}
+
+/// Locks the store's limits, then refuses one more of `what` when `count_sql` already
+/// counts the plan's limit.
+async fn ensure_room(tx: &mut TenantTx, what: Limit, count_sql: &'static str) -> Result<()> {
     let Some(limits) = locked_limits(tx).await? else {
         return Ok(());
     };
-    let Some(max) = limits.max_products else {
+    let max = match what {
+        Limit::Staff => limits.max_staff,
+        Limit::Products => limits.max_products,
+        Limit::OrdersPerMonth => limits.max_orders_per_month,
+        // Domains live in `public`: see `ensure_domain_room`.
+        Limit::Domains => None,
+    };
+    let Some(max) = max else {
         return Ok(());
     };
-    let used: i64 = sqlx::query_scalar("select count(*) from products where not hidden_by_plan")
-        .fetch_one(tx.conn())
-        .await?;
+    let used: i64 = sqlx::query_scalar(count_sql).fetch_one(tx.conn()).await?;
     if used >= i64::from(max) {
-        return Err(Limit::Products.reached(&limits.plan_name, max.into()));
+        return Err(what.reached(&limits.plan_name, max.into()));
     }
     Ok(())
 }

@@ -31,17 +31,19 @@ pub struct TickReport {
 /// down for months catches up over several).
 const MAX_PERIODS_PER_TICK: usize = 12;
 
-/// The stores with something due at `now`.
-async fn due(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<i64>> {
+/// The stores with something due at `now` (period ends only when billing drives
+/// renewals).
+async fn due(pool: &PgPool, now: DateTime<Utc>, renewals: bool) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
         "select tenant_id from public.subscriptions \
-         where (state in ('trialing', 'active') and current_period_end <= $1) \
+         where ($3 and state in ('trialing', 'active') and current_period_end <= $1) \
             or (state = 'past_due' and past_due_since <= $2) \
             or not limits_synced \
          order by tenant_id limit 1000",
     )
     .bind(now)
     .bind(now - GRACE_PERIOD)
+    .bind(renewals)
     .fetch_all(pool)
     .await?)
 }
@@ -54,7 +56,7 @@ pub async fn tick(
 ) -> Result<TickReport> {
     let now = billing.now();
     let mut report = TickReport::default();
-    for tenant_id in due(pool, now).await? {
+    for tenant_id in due(pool, now, billing.provider.drives_renewals()).await? {
         for _ in 0..MAX_PERIODS_PER_TICK {
             match step(pool, billing, hosts, tenant_id, now, &mut report).await {
                 Ok(true) => {}
