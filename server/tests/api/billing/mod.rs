@@ -4,6 +4,7 @@
 
 mod lifecycle;
 mod limits;
+mod refusals;
 mod webhooks;
 
 use std::sync::Arc;
