@@ -301,3 +301,32 @@ fn escape_html(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::open_while_paused;
+
+    #[test]
+    fn a_paused_store_keeps_only_its_admin_and_the_assets_open() {
+        for open in [
+            "/admin",
+            "/admin/plan",
+            "/api/admin/gate",
+            "/pkg/marketplace.wasm",
+            "/favicon.ico",
+        ] {
+            assert!(open_while_paused(open), "{open}");
+        }
+        for closed in [
+            "/",
+            "/administrator",
+            "/api/cart/add",
+            "/products/1",
+            "/data/",
+            "/api/v1/products",
+            "/api/adminx",
+        ] {
+            assert!(!open_while_paused(closed), "{closed}");
+        }
+    }
+}
