@@ -205,7 +205,9 @@ pub async fn low_stock(tx: &mut TenantTx, threshold: i32) -> Result<Vec<Product>
     .await?)
 }
 
+/// Creates a product; refused past the store's plan ([`crate::billing::limits`]).
 pub async fn create(tx: &mut TenantTx, input: &ProductInput) -> Result<Product> {
+    crate::billing::limits::ensure_product_room(tx).await?;
     Ok(sqlx::query_as(product_sql!(
         "insert into products (name, description, price, stock) values ($1, $2, $3, $4) returning",
         ""
@@ -234,8 +236,13 @@ pub async fn update(tx: &mut TenantTx, id: i64, input: &ProductInput) -> Result<
     .ok_or_else(|| Error::not_found("product"))
 }
 
-/// Takes a product off sale (or back on); its order history stays intact.
+/// Takes a product off sale (or back on); its order history stays intact. One a
+/// downgrade took off sale stays off until the plan allows it again.
 pub async fn set_active(tx: &mut TenantTx, id: i64, active: bool) -> Result<Product> {
+    if active {
+        use crate::billing::limits::{ensure_not_held, Held};
+        ensure_not_held(tx, Held::Product, id).await?;
+    }
     sqlx::query_as(product_sql!(
         "update products set is_active = $2, updated_at = now() where id = $1 returning",
         ""

@@ -9,6 +9,8 @@
 //! * [`platform`] — platform staff, stored in the shared `public` schema.
 //! * [`security`], [`throttle`], [`sessions`], [`sweep`] — the security policy: login
 //!   throttling, session lifetimes and the sweeper that removes what has expired.
+//! * [`billing`] — plans, subscriptions, the payment provider, and the plan limits each
+//!   store's own transactions enforce.
 //! * [`api`] — what the stores' REST API keeps: API keys, idempotency records, pagination.
 //! * [`money`] — how an amount of money is written, everywhere it is shown.
 //! * [`theme`] — a store's look: typed settings, presets, contrast check, CSS, images.
@@ -18,6 +20,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod billing;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

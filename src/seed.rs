@@ -1,5 +1,6 @@
 //! The demo data of the original Django project (`create_test_data`): two stores, two
-//! products each, one order each, one user each. Running it again changes nothing.
+//! products each, one order each, one user each, each comped on the unlimited plan.
+//! Running it again changes nothing.
 
 use sqlx::PgPool;
 
@@ -13,6 +14,9 @@ use crate::tenancy::registry;
 use crate::tenancy::resolver::PublicHosts;
 use crate::tenancy::TenantTx;
 use crate::{Error, Result};
+
+/// The plan the demo stores are comped on when they are created.
+pub const DEMO_PLAN: &str = "scale";
 
 struct SeedProduct {
     name: &'static str,
@@ -116,7 +120,14 @@ async fn seed_store(
     let (tenant, store_created) = match registry::find_by_schema(pool, &new.schema).await? {
         Some(tenant) => (tenant, false),
         None => match provision::create(pool, &new, public_hosts).await {
-            Ok(tenant) => (tenant, true),
+            Ok(tenant) => {
+                // The demo stores are the platform's own: comped on the unlimited plan,
+                // so no limit gets in the way of the demo or of the tests that fill them.
+                let billing = crate::billing::Billing::fake();
+                crate::billing::actions::comp(pool, &billing, public_hosts, tenant.id, DEMO_PLAN)
+                    .await?;
+                (tenant, true)
+            }
             // Another run created it a moment ago.
             Err(Error::Conflict { .. }) => {
                 (registry::get_by_schema(pool, &new.schema).await?, false)

@@ -19,9 +19,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Routes};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
-use crate::admin::platform::{NewStorePage, StoreAdminPage};
+use crate::admin::platform::{NewStorePage, StoreAdminPage, SubscriptionsPage};
 use crate::admin::store::{
-    ApiKeysPage, DomainsPage, OrderAdminPage, OrdersPage, ProductEditPage, ProductsPage,
+    ApiKeysPage, DomainsPage, OrderAdminPage, OrdersPage, PlanPage, ProductEditPage, ProductsPage,
     SettingsPage, ThemePage, UsersPage,
 };
 use crate::admin::{AdminActions, AdminHome};
@@ -91,6 +91,8 @@ lazy_page! {
     SettingsRoute => SettingsPage,
     ThemeRoute => ThemePage,
     DomainsRoute => DomainsPage,
+    PlanRoute => PlanPage,
+    BillingRoute => SubscriptionsPage,
     NewStoreRoute => NewStorePage,
     StoreAdminRoute => StoreAdminPage,
 }
@@ -122,6 +124,8 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/theme") view={Lazy::<ThemeRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/domains") view={Lazy::<DomainsRoute>::new()} ssr=SsrMode::Async/>
+            <Route path=path!("/admin/plan") view={Lazy::<PlanRoute>::new()} ssr=SsrMode::Async/>
+            <Route path=path!("/admin/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/stores/new") view={Lazy::<NewStoreRoute>::new()} ssr=SsrMode::Async/>
             <Route path=path!("/admin/stores/:schema") view={Lazy::<StoreAdminRoute>::new()} ssr=SsrMode::Async/>
         </Routes>

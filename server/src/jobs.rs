@@ -1,5 +1,6 @@
 //! The server's background jobs, each a tokio task that `serve` starts and stops with
-//! the server: the sweeper of expired sessions and the custom domains' verification.
+//! the server: the sweeper of expired sessions, the custom domains' verification and
+//! the billing tick.
 
 use std::time::Duration;
 
@@ -54,6 +55,35 @@ pub fn spawn_verifier(state: &AppState, interval: Duration) -> tokio::task::Join
                 ),
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %err, "domain verification round failed"),
+            }
+        }
+    })
+}
+
+/// Runs the billing tick ([`marketplace::billing::tick`]) every `interval` until the
+/// server stops: renewals, trial ends, grace periods. A failed tick is logged and the
+/// next one tries again.
+pub fn spawn_billing(state: &AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+    let (pool, resolver, billing) = (
+        state.pool.clone(),
+        state.resolver.clone(),
+        state.billing.clone(),
+    );
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(interval);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match marketplace::billing::tick::tick(&pool, &billing, &*resolver).await {
+                Ok(report) if report != Default::default() => tracing::info!(
+                    periods_ended = report.periods_ended,
+                    grace_expired = report.grace_expired,
+                    limits_synced = report.limits_synced,
+                    failed = report.failed,
+                    "billing tick"
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "billing tick failed"),
             }
         }
     })

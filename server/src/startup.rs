@@ -35,7 +35,7 @@ use marketplace::tenancy::{ShardedPool, Site};
 
 use crate::api::{self, RateRules};
 use crate::form_errors::{self, FormErrorKey};
-pub use crate::jobs::{spawn_sweeper, spawn_verifier};
+pub use crate::jobs::{spawn_billing, spawn_sweeper, spawn_verifier};
 use crate::limits::{LimitRules, Limits};
 use crate::owner_scope::OwnerScopeLayer;
 use crate::tenant_layer::{self, LayerState, ProxyTrust};
@@ -93,6 +93,7 @@ pub fn state(
         resolver,
         policy,
         demo_endpoints: true,
+        billing: marketplace::billing::Billing::fake(),
     }
 }
 
@@ -116,6 +117,8 @@ pub struct ServerConfig {
     pub api_rates: RateRules,
     /// Time between two rounds of the domain verification job.
     pub domain_checks: Duration,
+    /// Time between two billing ticks ([`marketplace::billing::tick`]).
+    pub billing_ticks: Duration,
     /// Counts the TLS proxy's questions ([`crate::tls_ask`]).
     pub tls_asks: TlsAsks,
 }
@@ -132,6 +135,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             api_rates: RateRules::default(),
             domain_checks: Duration::from_secs(30),
+            billing_ticks: Duration::from_secs(60),
             tls_asks: TlsAsks::default(),
         }
     }
@@ -177,6 +181,7 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
         .merge(routes::router(state.demo_endpoints))
         .merge(api::router(&state, config.api_rates))
         .merge(tls_ask::router(config.tls_asks.clone()))
+        .merge(routes::billing::router())
         .leptos_routes(&state, pages, {
             let options = options.clone();
             move || shell(options.clone())
@@ -287,6 +292,7 @@ pub async fn serve_on(
     let listener_task = state.resolver.spawn_listener();
     let sweeper_task = spawn_sweeper(state.pool.clone(), state.policy);
     let verifier_task = spawn_verifier(&state, config.domain_checks);
+    let billing_task = spawn_billing(&state, config.billing_ticks);
     let header_read_timeout = config.header_read_timeout;
     let app = router(state, config);
     let graceful = GracefulShutdown::new();
@@ -338,6 +344,7 @@ pub async fn serve_on(
     listener_task.abort();
     sweeper_task.abort();
     verifier_task.abort();
+    billing_task.abort();
     Ok(())
 }
 

@@ -6,6 +6,8 @@
 //!   (`--trust-forwarded-host`): otherwise any client could name another store.
 //! * An unknown host gets 404 with a JSON error — never the public site, never a store.
 //! * A suspended store's hosts get 503 with a short page; its data is untouched.
+//! * A paused store (its subscription lapsed) looks the same to shoppers, but its admin
+//!   — pages, server functions, assets — stays reachable so the owner can pay.
 //! * A page asked for on a store's host other than its primary one answers 301 to
 //!   the primary ([`crate::canonical`]).
 //! * Every resolved response carries `X-Tenant-Schema`.
@@ -96,6 +98,9 @@ pub async fn resolve(
     if let Site::Store(tenant) = &site {
         if tenant.status == TenantStatus::Suspended {
             return suspended(&tenant.name, tenant.schema_name.as_str());
+        }
+        if tenant.status == TenantStatus::Paused && !open_while_paused(request.uri().path()) {
+            return paused(&tenant.name, tenant.schema_name.as_str());
         }
     }
     let secure = force_secure_cookies || is_tls(&request, proxy.forwarded_proto);
@@ -241,7 +246,30 @@ fn same_origin(request: &Request, host: &str, secure: bool) -> bool {
     }
 }
 
+/// What a paused store still serves: its admin, the admin's server functions and the
+/// compiled site's assets.
+fn open_while_paused(path: &str) -> bool {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    under("/admin") || under("/api/admin") || under("/pkg") || path == "/favicon.ico"
+}
+
 fn suspended(name: &str, schema: &str) -> Response {
+    closed(name, schema, "")
+}
+
+/// Shoppers of a paused store see the suspended page; the owner is pointed to the admin.
+fn paused(name: &str, schema: &str) -> Response {
+    closed(
+        name,
+        schema,
+        "<p><small>Store owner: <a href=\"/admin/plan\">pay or choose a plan in the admin</a> to reopen.</small></p>",
+    )
+}
+
+fn closed(name: &str, schema: &str, note: &str) -> Response {
     let name = escape_html(name);
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -250,7 +278,7 @@ fn suspended(name: &str, schema: &str) -> Response {
          <body style=\"font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem\">\
          <h1>{name} is taking a break</h1>\
          <p>This store is closed for the moment. Your orders and account are safe; please come back later.</p>\
-         </body></html>"
+         {note}</body></html>"
     );
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response();
     response.headers_mut().insert(
@@ -272,4 +300,33 @@ fn escape_html(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_while_paused;
+
+    #[test]
+    fn a_paused_store_keeps_only_its_admin_and_the_assets_open() {
+        for open in [
+            "/admin",
+            "/admin/plan",
+            "/api/admin/gate",
+            "/pkg/marketplace.wasm",
+            "/favicon.ico",
+        ] {
+            assert!(open_while_paused(open), "{open}");
+        }
+        for closed in [
+            "/",
+            "/administrator",
+            "/api/cart/add",
+            "/products/1",
+            "/data/",
+            "/api/v1/products",
+            "/api/adminx",
+        ] {
+            assert!(!open_while_paused(closed), "{closed}");
+        }
+    }
 }

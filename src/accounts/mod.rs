@@ -90,8 +90,12 @@ mod register;
 pub use login::{authenticate, login, start_session, Door};
 pub use register::{register, FullName, NewCustomer};
 
-/// Creates an account. A taken username is a [`Error::Conflict`].
+/// Creates an account. A taken username is a [`Error::Conflict`]; a staff account
+/// beyond the store's plan is refused ([`crate::billing::limits`]).
 pub async fn create(tx: &mut TenantTx, new: NewUser) -> Result<User> {
+    if new.role != Role::Customer {
+        crate::billing::limits::ensure_staff_seat(tx).await?;
+    }
     let username = new.username.clone();
     sqlx::query_as(user_sql!(
         "insert into users (username, email, full_name, password_hash, is_staff, is_superuser) \
@@ -210,6 +214,10 @@ pub async fn set_active_by(tx: &mut TenantTx, actor: &User, id: i64, active: boo
     }
     if id == actor.id && !active {
         return Err(Error::Rejected("You cannot deactivate yourself.".into()));
+    }
+    if active {
+        use crate::billing::limits::{ensure_not_held, Held};
+        ensure_not_held(tx, Held::User, id).await?;
     }
     if !active {
         // Lock every active superuser, so two superusers deactivating each other at

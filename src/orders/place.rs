@@ -138,6 +138,8 @@ pub async fn place(tx: &mut TenantTx, checkout: &Checkout) -> Result<Placed> {
                     .into(),
             )
         })?;
+    // Counted (and refused past the plan's monthly orders) in this very transaction.
+    crate::billing::limits::count_order(tx).await?;
     let order: Order = sqlx::query_as(order_sql!(
         // At least three digits (TECH001), and every digit past 999: PostgreSQL's lpad
         // cuts longer strings down, which made order 1710 collide with order 171.

@@ -42,7 +42,7 @@ pub fn txt_name(domain: &Hostname) -> String {
 
 /// Claims `domain` for the store `tenant_id`: a pending domain with its own token, due
 /// for its first check at once. Refused for the platform's own names, for a host that
-/// already serves a store, and for one this store already has.
+/// already serves a store, for one this store already has, and past the store's plan.
 pub async fn claim(
     pool: &PgPool,
     hosts: &impl ServedHosts,
@@ -67,17 +67,21 @@ pub async fn claim(
             ),
         });
     }
+    let mut tx = pool.begin().await?;
+    crate::billing::limits::ensure_domain_room(&mut tx, tenant_id).await?;
     let sql = format!(
         "insert into public.domains (domain, tenant_id, status, token, next_check_at) \
          values ($1, $2, 'pending', $3, now()) returning {DOMAIN_COLUMNS}"
     );
-    sqlx::query_as(&sql)
+    let claimed = sqlx::query_as(&sql)
         .bind(domain.as_str())
         .bind(tenant_id)
         .bind(new_token())
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(registry::domain_conflict(domain))
+        .map_err(registry::domain_conflict(domain))?;
+    tx.commit().await?;
+    Ok(claimed)
 }
 
 /// One of a store's domains, or NotFound.

@@ -2,7 +2,8 @@
 //! `auto_drop_schema`).
 //!
 //! A store is created in one transaction: its registry row, its primary domain, its
-//! schema, every tenant migration and its settings row. PostgreSQL's DDL is
+//! schema, every tenant migration, its settings row, and its trial of the default plan
+//! (the subscription and the store's copy of the plan's limits). PostgreSQL's DDL is
 //! transactional, so any failure along the way — a taken domain, a broken migration, a
 //! crash — leaves no schema, no registry row and no domain behind. The schema is filled
 //! by one pre-rendered script ([`super::fresh`]), so a store costs a handful of round
@@ -100,8 +101,12 @@ pub async fn create_with(
             ))
         })?;
 
+    let plan =
+        crate::billing::subscriptions::start_trial(&mut tx, tenant_id, chrono::Utc::now()).await?;
+
     let mut store = TenantTx::adopt(tx, &new.schema).await?;
     settings::init(&mut store, &new.name, &new.schema.order_prefix()).await?;
+    crate::billing::limits::write_fresh(&mut store, &plan).await?;
     // The registry's deferred checks run at commit, as the login role, not the store's.
     store.leave_store_role().await?;
     store.commit().await?;

@@ -29,13 +29,15 @@ pub struct Tenant {
 }
 
 /// Whether a store's hosts serve it. A suspended store keeps its data; its hosts
-/// answer 503 until it is resumed.
+/// answer 503 until it is resumed. A paused store is one whose subscription lapsed
+/// (set by [`crate::billing`] only): its storefront answers 503, its admin stays open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum TenantStatus {
     Active,
     Suspended,
+    Paused,
 }
 
 /// A host name of a store: served once verified (or when the platform vouches for it),

@@ -221,8 +221,10 @@ pub async fn is_previewing(tx: &mut TenantTx, session_id: i64) -> Result<bool> {
     )
 }
 
-/// Stores a checked image and puts it in the draft as its kind's image.
+/// Stores a checked image and puts it in the draft as its kind's image (refused on a
+/// plan without custom branding).
 pub async fn put_asset(tx: &mut TenantTx, upload: &Upload) -> Result<Theme> {
+    crate::billing::limits::ensure_custom_branding(tx).await?;
     sqlx::query(
         "insert into theme_assets (name, content_type, bytes) values ($1, $2, $3) \
          on conflict (name) do nothing",

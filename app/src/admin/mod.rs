@@ -253,12 +253,17 @@ fn store_nav() -> Vec<(&'static str, &'static str)> {
         ("/admin/settings", "Settings"),
         ("/admin/theme", "Theme"),
         ("/admin/domains", "Domains"),
+        ("/admin/plan", "Plan"),
         ("/", "View store"),
     ]
 }
 
 fn platform_nav() -> Vec<(&'static str, &'static str)> {
-    vec![("/admin", "Stores"), ("/admin/stores/new", "New store")]
+    vec![
+        ("/admin", "Stores"),
+        ("/admin/stores/new", "New store"),
+        ("/admin/billing", "Billing"),
+    ]
 }
 
 #[component]

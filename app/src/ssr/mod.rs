@@ -47,6 +47,9 @@ pub struct AppState {
     pub demo_endpoints: bool,
     /// The DNS resolver that proves custom domains, and where their records point.
     pub verifier: Arc<marketplace::tenancy::verification::Verifier>,
+    /// The payment provider and the clock billing decides by (the fake provider on the
+    /// real clock until a real provider is plugged in).
+    pub billing: marketplace::billing::Billing,
 }
 
 /// The site a request was resolved to, with how the resolution went.

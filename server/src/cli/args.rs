@@ -150,6 +150,36 @@ pub enum Command {
     /// List the stores, oldest first, as they are read: narrow with --search, page with
     /// --limit and --after.
     ListTenants(super::list::ListArgs),
+    /// Plans and billing: advance renewals and trials, comp a plan, extend a trial.
+    Billing {
+        #[command(subcommand)]
+        action: BillingCommand,
+    },
+}
+
+/// `billing …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum BillingCommand {
+    /// Advance renewals, trial ends and grace periods that are due now (`serve` also does
+    /// it every --billing-tick-secs).
+    Tick,
+    /// Give a store a plan for free (platform staff's override).
+    Comp {
+        #[arg(long)]
+        schema: String,
+        /// The plan's code: starter, growth or scale.
+        #[arg(long)]
+        plan: String,
+    },
+    /// Extend (or restart) a store's trial to end this many days from now.
+    ExtendTrial {
+        #[arg(long)]
+        schema: String,
+        #[arg(long)]
+        days: u32,
+    },
+    /// List the plans and every store's subscription.
+    List,
 }
 
 /// The flags of `serve`: where to listen, which proxy headers to believe, and the
@@ -196,6 +226,24 @@ pub struct ServeArgs {
     pub security: SecurityArgs,
     #[command(flatten)]
     pub domains: DomainArgs,
+    #[command(flatten)]
+    pub billing: BillingArgs,
+}
+
+/// How the running server bills: its payment provider's webhooks and the tick's pace.
+#[derive(Debug, clap::Args)]
+pub struct BillingArgs {
+    /// The signing secret (whsec_…) of the Stripe webhook endpoint
+    /// POST /billing/webhooks/stripe; without it the endpoint answers 404.
+    #[arg(
+        long,
+        env = "MARKETPLACE_STRIPE_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secret: Option<String>,
+    /// Seconds between two billing ticks (renewals, trial ends, grace periods).
+    #[arg(long, env = "MARKETPLACE_BILLING_TICK_SECS", default_value_t = 60)]
+    pub billing_tick_secs: u64,
 }
 
 /// How custom domains are verified and where their DNS records point.

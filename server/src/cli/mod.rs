@@ -2,10 +2,11 @@
 //! `create-tenant`, `create-superuser`, …) so a Django user finds their way.
 //!
 //! [`args`] says what the command line accepts; [`serve`], [`migrate`], [`stores`],
-//! [`bulk`] and [`api_keys`] do each subcommand's work, and [`run`] connects to the database and dispatches.
+//! [`bulk`], [`api_keys`] and [`billing`] do each subcommand's work, and [`run`] connects to the database and dispatches.
 
 mod api_keys;
 mod args;
+mod billing;
 mod bulk;
 mod list;
 mod migrate;
@@ -16,7 +17,7 @@ use marketplace::db::{self, DbConfig};
 use marketplace::tenancy::resolver::PublicHosts;
 use marketplace::tenancy::Hostname;
 
-pub use args::{Cli, Command, LimitArgs, SecurityArgs, ServeArgs};
+pub use args::{BillingArgs, BillingCommand, Cli, Command, LimitArgs, SecurityArgs, ServeArgs};
 
 /// Logs to stderr with the `--log` filter (info when the filter does not parse), so
 /// stdout carries only what the command prints.
@@ -108,6 +109,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             name,
             scopes,
         } => api_keys::create_api_key(&pool, &schema, &name, &scopes).await,
+        Command::Billing { action } => billing::billing(&pool, &public_hosts, action).await,
         Command::Openapi => unreachable!("answered before connecting"),
     }
 }

@@ -39,6 +39,7 @@ pub(super) async fn serve(
         pool: pool_args,
         security,
         domains,
+        billing,
     } = args;
     let site_root = startup::find_site_root(site_root.as_deref());
     if !site_root.join("pkg").is_dir() {
@@ -52,6 +53,10 @@ pub(super) async fn serve(
     state.demo_endpoints = !no_demo_endpoints;
     state.verifier = Arc::new(verifier(&state, &domains)?);
     state.stores = store_pool(&pool, &pool_args).await?;
+    if let Some(secret) = billing.stripe_webhook_secret.filter(|s| !s.is_empty()) {
+        let stripe = marketplace::billing::stripe::StripeProvider::offline(secret);
+        state.billing = state.billing.clone().with_webhooks(Arc::new(stripe));
+    }
     if no_store_roles {
         tracing::warn!("store transactions will not enter their stores' roles");
         marketplace::tenancy::scope::set_store_roles(false);
@@ -93,6 +98,7 @@ pub(super) async fn serve(
             per_second: limits.api_per_second.max(0.01),
         },
         domain_checks: Duration::from_secs(domains.domain_check_secs.max(1)),
+        billing_ticks: Duration::from_secs(billing.billing_tick_secs.max(1)),
         tls_asks: Default::default(),
     };
     startup::serve(state, addr, config).await?;

@@ -2,6 +2,7 @@
 //! axum routes. Each resource gives its own small router; they are merged here. Every
 //! path answers with and without its trailing slash.
 
+pub mod billing;
 pub mod public;
 pub mod store;
 pub mod theme;

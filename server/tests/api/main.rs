@@ -6,6 +6,7 @@
 mod helpers;
 
 mod admin;
+mod billing;
 mod cli;
 mod domains;
 mod flow;

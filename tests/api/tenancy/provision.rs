@@ -33,6 +33,7 @@ async fn provisioning_creates_schema_tables_domain_and_settings(
             "login_throttle",
             "order_items",
             "orders",
+            "plan_limits",
             "products",
             "schema_migrations",
             "sessions",
@@ -41,6 +42,7 @@ async fn provisioning_creates_schema_tables_domain_and_settings(
             "theme_draft",
             "theme_previews",
             "theme_versions",
+            "usage_counters",
             "users"
         ]
     );

@@ -11,8 +11,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+pub mod billing;
 pub mod list;
 
+pub use billing::SubscriptionsPage;
 pub use list::{list_stores, ListStores, StoreCounts, StoreList, StoreListing, StoreRow};
 
 use super::domains::{domain_rows, DomainView};

@@ -1,5 +1,5 @@
 //! A store's own admin: dashboard, products, orders, users, API keys, settings, theme,
-//! domains, one module each (as the storefront is laid out in [`crate::store`]). Every
+//! domains, plan, one module each (as the storefront is laid out in [`crate::store`]). Every
 //! server function here starts with [`crate::admin::ssr::staff`], which refuses anyone
 //! but an active staff user of this very store.
 
@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod dashboard;
 pub mod domains;
 pub mod orders;
+pub mod plan;
 pub mod products;
 pub mod settings;
 pub mod theme;
@@ -17,6 +18,7 @@ pub use api_keys::ApiKeysPage;
 pub use dashboard::{load_dashboard, Dashboard, DashboardView};
 pub use domains::DomainsPage;
 pub use orders::{OrderAdminPage, OrdersPage};
+pub use plan::PlanPage;
 pub use products::{ProductEditPage, ProductsPage};
 pub use settings::SettingsPage;
 pub use theme::ThemePage;

@@ -1,6 +1,7 @@
 //! The `marketplace` binary itself against a fresh database: hostile input gets a clear
 //! message, a non-zero exit and no change; the commands are idempotent where promised.
 
+mod billing;
 mod commands;
 mod list;
 mod tenants;
