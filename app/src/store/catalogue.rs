@@ -1,10 +1,10 @@
 //! The catalogue: the store's home page with its products, and one product's page.
 
 use leptos::prelude::*;
-use server_fn::ServerFn as _;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
+use server_fn::ServerFn as _;
 
 use super::cart::AddToCart;
 use super::{header_from, stock_label, StoreActions, StoreHeader, StoreLayout};
@@ -216,7 +216,10 @@ fn submit_in_place(add: ServerAction<AddToCart>, ev: &leptos::ev::SubmitEvent) {
     if ev.default_prevented() {
         return;
     }
-    let Some(form) = ev.target().and_then(|t| t.dyn_into::<HtmlFormElement>().ok()) else {
+    let Some(form) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+    else {
         return;
     };
     let Ok(data) = FormData::new_with_form(&form) else {

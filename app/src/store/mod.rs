@@ -235,7 +235,9 @@ impl StoreActions {
     ) -> Result<StoreHeader, AppError> {
         let ((added_before, completed_before), (added_now, completed_now)) = (before, now);
         if added_now != added_before && completed_now == completed_before {
-            if let (Some(header), Some(Ok(added))) = (shown, self.add_to_cart.value().get_untracked()) {
+            if let (Some(header), Some(Ok(added))) =
+                (shown, self.add_to_cart.value().get_untracked())
+            {
                 return Ok(StoreHeader {
                     cart_items: added.cart_items,
                     ..header
