@@ -26,9 +26,7 @@ mod ssr {
         if !user.is_superuser {
             return Err(AppError::forbidden());
         }
-        let site = crate::ssr::site().await?;
-        let tenant = site.tenant().cloned().ok_or(AppError::NoStore)?;
-        Ok((crate::ssr::state()?, tenant))
+        crate::ssr::store().await
     }
 }
 

@@ -84,12 +84,7 @@ mod ssr {
         let (mut tx, me) = crate::admin::ssr::staff().await?;
         let usage = limits::usage(&mut tx).await?;
         tx.commit().await?;
-        let tenant = crate::ssr::site()
-            .await?
-            .tenant()
-            .cloned()
-            .ok_or(AppError::NoStore)?;
-        let state = crate::ssr::state()?;
+        let (state, tenant) = crate::ssr::store().await?;
         let pool = &state.pool;
         let sub = subscriptions::get(pool, tenant.id)
             .await?
@@ -210,12 +205,7 @@ pub async fn change_store_plan(op: String, plan: Option<String>) -> Result<Strin
             "Only a store superuser can change the plan.".into(),
         ));
     }
-    let tenant = crate::ssr::site()
-        .await?
-        .tenant()
-        .cloned()
-        .ok_or(AppError::NoStore)?;
-    let state = crate::ssr::state()?;
+    let (state, tenant) = crate::ssr::store().await?;
     let (pool, billing, hosts) = (&state.pool, &state.billing, &*state.resolver);
     let done = match op.as_str() {
         "change" => {
