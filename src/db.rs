@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection as _, PgPool};
 
 use crate::Result;
 
@@ -59,19 +59,21 @@ impl Recycling {
 }
 
 impl Default for Recycling {
-    /// Every 64th release, 64 MiB. Measured on PostgreSQL 15 (one backend running the
-    /// two reads of `/data/` in one store after another): a fresh backend uses 1.1 MB,
-    /// each store it has served adds about 54 kB (100 stores: 6.6 MB, 1,000: 55 MB).
-    /// With 10,000 stores in the default shards of two connections
-    /// ([`crate::tenancy::ShardedPool::default_shards`]) a backend serves about 1,000
-    /// stores, which fits: the budget then only catches backends that spills or heavier
-    /// pages have grown, and bounds the default pool's 20 backends to about 1.3 GB.
-    /// A budget below a backend's working set would replace it again and again, each
-    /// time starting with a cold cache.
+    /// Every 64th release, 128 MiB. Measured on PostgreSQL 15 (one backend running the
+    /// two reads of `/data/` in one store after another): a fresh backend uses 1.0 MB,
+    /// each store it has served adds about 56 kB (200 stores: 12.3 MB). With 10,000
+    /// stores in the default shards of one connection
+    /// ([`crate::tenancy::ShardedPool::default_shards`]) a backend serves its 500 stores
+    /// and now and then a neighbour's that spilled to it: some 30–80 MB, which fits.
+    /// The budget then only catches backends that heavier pages have grown, and bounds
+    /// the default pool's 20 store backends. A budget below a backend's working set
+    /// replaces it again and again, each time starting with a cold cache: 64 MiB did
+    /// that to shards of two (1,000 stores a backend) and cost half the throughput over
+    /// 10,000 stores.
     fn default() -> Self {
         Recycling {
             sample_every: 64,
-            memory_budget: 64 << 20,
+            memory_budget: 128 << 20,
         }
     }
 }
@@ -106,6 +108,9 @@ pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Re
     Ok(pool)
 }
 
+/// How long a pooled connection may sit idle before it is checked again on acquire.
+pub const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
+
 /// The project's pool settings: `max_connections`, the acquire timeout, the health
 /// check, and `recycling` on release.
 pub fn pool_options(max_connections: u32, recycling: Recycling) -> PgPoolOptions {
@@ -115,7 +120,22 @@ pub fn pool_options(max_connections: u32, recycling: Recycling) -> PgPoolOptions
         // 503 instead of hanging; pooled connections are checked before use, so dead
         // ones left by a restart are replaced.
         .acquire_timeout(Duration::from_secs(3))
-        .test_before_acquire(true);
+        // sqlx's own check (`test_before_acquire`) pings every connection it hands out:
+        // under load, a round trip per request on a connection that was answering a
+        // moment ago (sqlx also pings each one it takes back, so that was the third
+        // round trip of a one-batch read). Only a connection idle for a while is checked
+        // now; a connection that broke since its last use fails its next statement, and
+        // the store reads and transactions retry once on a checked connection then
+        // (`crate::tenancy::batch`, `crate::tenancy::TenantTx`).
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= CHECK_IDLE_AFTER {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        });
     if recycling.sample_every == 0 {
         return options;
     }

@@ -21,7 +21,7 @@ use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -231,7 +231,7 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(
             HeaderName::from_static(status::REQUEST_ID),
-            MakeRequestUuid,
+            status::RequestIds::new(),
         ))
         // Outermost: no request ever runs with another request's Leptos owner current.
         .layer(OwnerScopeLayer)

@@ -5,24 +5,32 @@
 //! Round trips, not query work, bound a store read: a [`super::TenantTx`] pays one for
 //! the switch, one per prepared statement and one for `COMMIT`. A batch pays one in all,
 //! at the price of text-format results (which sqlx decodes with the same `FromRow`
-//! types) and of statements that cannot take bound parameters. So a [`Read`] is built
-//! only by the core's resource modules, from their own static statements — the very text
-//! their prepared functions run — and its only arguments are integers and byte strings,
-//! which this module renders itself (digits; hex), never text.
+//! types). Its statements still run prepared: each is the connection's prepared
+//! statement (`PREPARE` once per connection, then `EXECUTE` in the message), so
+//! PostgreSQL does not parse them again, nor plan them again while the connection stays
+//! in one store. A [`Read`] is built only by the core's resource modules, from their
+//! own static statements — the very text their prepared functions run — and its only
+//! arguments are integers and byte strings, which this module renders itself into the
+//! `EXECUTE` (digits; hex), never text.
 //!
 //! Isolation is the [`super::TenantTx`]'s: the batch runs inside the store's transaction
-//! with a transaction-local `search_path` and the store's own role. A connection whose
-//! batch failed or was abandoned half-way may still be inside that transaction, so it is
-//! closed instead of returned to the pool.
+//! with a transaction-local `search_path` and the store's own role. A prepared
+//! statement is planned under the `search_path` in force and planned again whenever
+//! that path differs (PostgreSQL keeps the path with the plan), so a plan made in one
+//! store never reads another's tables; table privileges are checked under the store's
+//! role each time it runs. A connection whose batch failed or was abandoned half-way
+//! may still be inside that transaction, so it is closed instead of returned to the
+//! pool.
 
+use std::collections::HashSet;
 use std::vec;
 
 use futures::TryStreamExt as _;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
-use sqlx::{Either, FromRow, Postgres};
+use sqlx::{Either, FromRow, Postgres, Row as _};
 
-use super::connections::StoreConnections;
+use super::connections::{acquire_checked, StoreConnections};
 use super::names::SchemaName;
 use crate::Result;
 
@@ -97,28 +105,55 @@ impl<T: 'static> Read<T> {
         }
     }
 
-    /// The statement as sent: `$n` replaced by the rendered arguments.
-    fn render(&self, out: &mut String) {
+    /// Appends `EXECUTE <name>` with the rendered arguments: the statement runs as
+    /// this connection's prepared statement of that name ([`Self::render_prepare`]).
+    fn render_execute(&self, out: &mut String) {
         let Some(sql) = self.sql else { return };
-        let mut rest = sql;
-        while let Some(at) = rest.find('$') {
-            out.push_str(&rest[..at]);
-            let digits = rest[at + 1..]
-                .bytes()
-                .take_while(u8::is_ascii_digit)
-                .count();
-            let index: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
-            match index.checked_sub(1).and_then(|i| self.args.get(i)) {
-                Some(arg) => arg.render(out),
-                // Not a placeholder of ours: left for PostgreSQL to judge.
-                None => out.push_str(&rest[at..at + 1 + digits]),
+        out.push_str("execute ");
+        out.push_str(&statement_name(sql));
+        if !self.args.is_empty() {
+            out.push('(');
+            for (i, arg) in self.args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                arg.render(out);
             }
-            rest = &rest[at + 1 + digits..];
+            out.push(')');
         }
-        out.push_str(rest);
         out.push_str(";\n");
     }
+
+    /// Adds this read's statement, named, to `out` (once).
+    fn collect_statements(&self, out: &mut Vec<(String, &'static str)>) {
+        let Some(sql) = self.sql else { return };
+        let name = statement_name(sql);
+        if !out.iter().any(|(known, _)| *known == name) {
+            out.push((name, sql));
+        }
+    }
 }
+
+/// The prepared statement's name for a batch statement: a 64-bit FNV-1a of its text, so
+/// the same on every connection and in every process of one build. Statements are the
+/// core's own static texts, a few dozen: two of them sharing a name is a chance of
+/// about one in 10^16.
+fn statement_name(sql: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in sql.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{STATEMENT_PREFIX}{hash:016x}")
+}
+
+/// What every batch statement's prepared name starts with.
+const STATEMENT_PREFIX: &str = "mkt_read_";
+
+/// Ends a batch's aborted transaction and lists the batch statements the connection
+/// has prepared.
+const LIST_PREPARED: &str = "rollback; select name from pg_catalog.pg_prepared_statements \
+     where starts_with(name, 'mkt_read_')";
 
 /// Every row of `sql`, as `R`.
 pub(crate) fn rows<R>(sql: &'static str) -> Read<Vec<R>>
@@ -170,10 +205,13 @@ where
 pub trait Reads {
     type Output;
 
-    /// Appends the statements to `out`, one per read that asks the database.
-    fn render(&self, out: &mut String);
+    /// Appends an `EXECUTE` per read that asks the database.
+    fn render_execute(&self, out: &mut String);
 
-    /// How many statements [`Self::render`] appends.
+    /// Adds each read's statement, with its prepared name, to `out` (each once).
+    fn collect_statements(&self, out: &mut Vec<(String, &'static str)>);
+
+    /// How many statements [`Self::render_execute`] appends.
     fn statements(&self) -> usize;
 
     /// Decodes each statement's rows, taken in order from `results`.
@@ -183,8 +221,12 @@ pub trait Reads {
 impl<T: 'static> Reads for Read<T> {
     type Output = T;
 
-    fn render(&self, out: &mut String) {
-        Read::render(self, out);
+    fn render_execute(&self, out: &mut String) {
+        Read::render_execute(self, out);
+    }
+
+    fn collect_statements(&self, out: &mut Vec<(String, &'static str)>) {
+        Read::collect_statements(self, out);
     }
 
     fn statements(&self) -> usize {
@@ -206,9 +248,15 @@ macro_rules! tuple_reads {
             type Output = ($($name::Output,)+);
 
             #[allow(non_snake_case)]
-            fn render(&self, out: &mut String) {
+            fn render_execute(&self, out: &mut String) {
                 let ($($name,)+) = self;
-                $($name.render(out);)+
+                $($name.render_execute(out);)+
+            }
+
+            #[allow(non_snake_case)]
+            fn collect_statements(&self, out: &mut Vec<(String, &'static str)>) {
+                let ($($name,)+) = self;
+                $($name.collect_statements(out);)+
             }
 
             #[allow(non_snake_case)]
@@ -232,22 +280,71 @@ tuple_reads!(A, B, C, D);
 tuple_reads!(A, B, C, D, E);
 tuple_reads!(A, B, C, D, E, F);
 
-/// The whole message of a batch: `BEGIN READ ONLY`, the switch into `schema`, the
-/// statements, `COMMIT`.
-pub(crate) fn batch_sql(schema: &SchemaName, reads: &impl Reads) -> String {
-    let mut sql = super::scope::switch_sql(Some("begin read only"), schema);
-    sql.push_str(";\n");
-    reads.render(&mut sql);
-    sql.push_str("commit");
-    sql
+/// The whole message of a batch: `BEGIN READ ONLY`, the switch into the store, a
+/// `PREPARE` for each statement the connection lacks, an `EXECUTE` per statement,
+/// `COMMIT`.
+pub(crate) struct Message {
+    /// `BEGIN READ ONLY` and the switch.
+    head: String,
+    /// The batch's statements and their prepared names.
+    statements: Vec<(String, &'static str)>,
+    /// The `EXECUTE`s and `COMMIT`.
+    tail: String,
+}
+
+impl Message {
+    pub(crate) fn new(schema: &SchemaName, reads: &impl Reads) -> Self {
+        let mut head = super::scope::switch_sql(Some("begin read only"), schema);
+        head.push_str(";\n");
+        let mut statements = Vec::new();
+        reads.collect_statements(&mut statements);
+        let mut tail = String::new();
+        reads.render_execute(&mut tail);
+        tail.push_str("commit");
+        Message {
+            head,
+            statements,
+            tail,
+        }
+    }
+
+    /// The message for a connection that has the prepared statements `have` (`None`:
+    /// assume it has them all).
+    pub(crate) fn text(&self, have: Option<&HashSet<String>>) -> String {
+        let mut sql = self.head.clone();
+        if let Some(have) = have {
+            for (name, statement) in &self.statements {
+                if !have.contains(name) {
+                    sql.push_str("prepare ");
+                    sql.push_str(name);
+                    sql.push_str(" as ");
+                    sql.push_str(statement);
+                    sql.push_str(";\n");
+                }
+            }
+        }
+        sql.push_str(&self.tail);
+        sql
+    }
 }
 
 /// Runs `reads` in `schema`'s read-only transaction, in one round trip, and returns
 /// their values in the same shape (a tuple of reads gives a tuple of values).
 ///
-/// An idle pooled connection is taken as it is, without the pool's health check (a
-/// round trip of its own); if it turns out to be broken (the database restarted since),
-/// the batch — read-only, so safe to repeat — runs once more on a checked connection.
+/// The statements run as prepared statements of the connection (`EXECUTE`), so
+/// PostgreSQL neither parses them again nor, while the connection stays in one store,
+/// plans them again; a statement planned under another store's `search_path` is planned
+/// afresh under this one (PostgreSQL checks the path a plan was made under), and the
+/// store's role is checked when it runs. A connection that lacks one of them answers
+/// the first message with "prepared statement does not exist" before anything was
+/// read: that transaction is rolled back, the connection's prepared statements are
+/// listed, and the message is sent again with a `PREPARE` for each missing one, inside
+/// the store's transaction (two more round trips, once per connection and statement).
+///
+/// A pooled connection that was in use a moment ago is taken as it is, without a health
+/// check (a round trip of its own, see [`crate::db::CHECK_IDLE_AFTER`]); if it turns out
+/// to be broken (the database restarted since), the batch — read-only, so safe to
+/// repeat — runs once more on a checked connection.
 ///
 /// `pool` chooses the connection for the store ([`StoreConnections`]).
 pub async fn read<R: Reads>(
@@ -255,17 +352,19 @@ pub async fn read<R: Reads>(
     schema: &SchemaName,
     reads: R,
 ) -> Result<R::Output> {
-    let sql = batch_sql(schema, &reads);
-    let results = match pool.try_acquire_for(schema) {
-        Some(conn) => match run(conn, &sql).await {
-            Err(err) if is_broken_connection(&err) => {
-                run(pool.acquire_for(schema).await?, &sql).await?
-            }
-            other => other?,
-        },
-        None => run(pool.acquire_for(schema).await?, &sql).await?,
+    let conn = match pool.try_acquire_for(schema) {
+        Some(conn) => conn,
+        None => pool.acquire_for(schema).await?,
     };
-    // One list per statement: the switch's, the reads', `COMMIT`'s. Keep the reads'.
+    let message = Message::new(schema, &reads);
+    let results = match run(conn, &message).await {
+        Err(err) if is_broken_connection(&err) => {
+            run(acquire_checked(pool, schema).await?, &message).await?
+        }
+        other => other?,
+    };
+    // One list per statement: the switch's, the prepares', the reads', `COMMIT`'s. Keep
+    // the reads'.
     let reads_end = results.len().saturating_sub(1);
     let reads_start = reads_end.saturating_sub(reads.statements());
     let ours: Vec<_> = results
@@ -276,31 +375,56 @@ pub async fn read<R: Reads>(
     reads.decode(&mut ours.into_iter())
 }
 
-/// Sends the message and splits the rows by statement: one list per completed
-/// statement, the switch's and `COMMIT`'s (empty) included.
-async fn run(conn: PoolConnection<Postgres>, sql: &str) -> sqlx::Result<Vec<Vec<PgRow>>> {
+/// Runs the batch on `conn`, preparing what it lacks (see [`read`]); the connection is
+/// closed unless it ends outside any transaction.
+async fn run(conn: PoolConnection<Postgres>, message: &Message) -> sqlx::Result<Vec<Vec<PgRow>>> {
     let mut guard = CloseUnlessDone(Some(conn));
     let conn = guard
         .0
         .as_mut()
         .expect("the connection is held until the end");
+    let results = match send(conn, message.text(None)).await {
+        Err(err) if is_missing_statement(&err) => {
+            // Nothing was read yet: end the aborted transaction and list what this
+            // connection has prepared (one round trip), then send the batch again with
+            // the statements it lacks prepared first.
+            let listed = send(conn, LIST_PREPARED.to_owned()).await?;
+            let have = listed
+                .last()
+                .into_iter()
+                .flatten()
+                .map(|row| row.try_get::<String, _>(0))
+                .collect::<sqlx::Result<HashSet<String>>>()?;
+            send(conn, message.text(Some(&have))).await?
+        }
+        other => other?,
+    };
+    guard.finish();
+    Ok(results)
+}
+
+/// Sends the message and splits the rows by statement: one list per completed
+/// statement, the switch's and `COMMIT`'s (empty) included.
+async fn send(conn: &mut PoolConnection<Postgres>, sql: String) -> sqlx::Result<Vec<Vec<PgRow>>> {
     let mut done = Vec::new();
     let mut current = Vec::new();
-    {
-        let mut stream = sqlx::raw_sql(sql).fetch_many(&mut **conn);
-        while let Some(item) = stream.try_next().await? {
-            match item {
-                Either::Left(_) => done.push(std::mem::take(&mut current)),
-                Either::Right(row) => current.push(row),
-            }
+    let mut stream = sqlx::raw_sql(&sql).fetch_many(&mut **conn);
+    while let Some(item) = stream.try_next().await? {
+        match item {
+            Either::Left(_) => done.push(std::mem::take(&mut current)),
+            Either::Right(row) => current.push(row),
         }
     }
-    guard.finish();
     Ok(done)
 }
 
+/// Whether `err` is PostgreSQL's "prepared statement does not exist".
+fn is_missing_statement(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("26000"))
+}
+
 /// Whether `err` says the connection itself is gone (rather than the statements failed).
-fn is_broken_connection(err: &sqlx::Error) -> bool {
+pub(crate) fn is_broken_connection(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
         // Class 08: connection exception; class 57: the server is shutting down.

@@ -2,6 +2,7 @@
 //! store, under the store's role; no connection left inside a failed or abandoned
 //! batch's transaction; concurrent batches of two stores never see each other's rows.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -38,15 +39,73 @@ async fn prepared(
 
 #[test]
 fn arguments_are_rendered_as_digits_and_hex_only() {
+    let sql = "select $1, $2, '$' as cost";
     let mut out = String::new();
-    one::<(i64,)>("select $1, $2, '$' as cost, $3")
+    one::<(i64,)>(sql)
         .arg(Arg::Int(-5))
         .arg(Arg::Bytes(vec![0x00, 0xab, 0x10]))
-        .render(&mut out);
+        .render_execute(&mut out);
     assert_eq!(
         out,
-        "select (-5), decode('00ab10', 'hex'), '$' as cost, $3;\n"
+        format!(
+            "execute {}((-5), decode('00ab10', 'hex'));\n",
+            statement_name(sql)
+        )
     );
+    // The statement itself is prepared as written, placeholders and all, and only on
+    // a connection that lacks it.
+    let schema = SchemaName::parse("techstore").unwrap();
+    let message = Message::new(&schema, &one::<(i64,)>(sql));
+    let prepare = format!("prepare {} as {sql};\n", statement_name(sql));
+    assert!(message.text(Some(&HashSet::new())).contains(&prepare));
+    assert!(!message.text(None).contains("prepare"));
+    let have = HashSet::from([statement_name(sql)]);
+    assert!(!message.text(Some(&have)).contains("prepare"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_connection_prepares_each_statement_once_and_again_when_it_lost_it(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    // One connection, so every read below runs on it.
+    let (pool, tech, fashion) = demo(options, 1).await;
+    let count_prepared = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from pg_catalog.pg_prepared_statements \
+             where starts_with(name, 'mkt_read_')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(count_prepared(pool.clone()).await, 0);
+    let reads = || (catalog::all_products(), orders::all_orders());
+    let expected_tech = prepared(&pool, &tech).await;
+    let expected_fashion = prepared(&pool, &fashion).await;
+    assert_eq!(read(&pool, &tech, reads()).await.unwrap(), expected_tech);
+    assert_eq!(count_prepared(pool.clone()).await, 2);
+    // Prepared in techstore, run in fashion: fashion's rows (planned again under its
+    // search_path), and nothing prepared twice.
+    assert_eq!(
+        read(&pool, &fashion, reads()).await.unwrap(),
+        expected_fashion
+    );
+    assert_eq!(read(&pool, &tech, reads()).await.unwrap(), expected_tech);
+    assert_eq!(count_prepared(pool.clone()).await, 2);
+    // A connection that lost one (or never had it) prepares it again, in the store.
+    let products = statement_name(catalog::LIST_SQL);
+    sqlx::raw_sql(&format!("deallocate {products}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count_prepared(pool.clone()).await, 1);
+    assert_eq!(
+        read(&pool, &fashion, reads()).await.unwrap(),
+        expected_fashion
+    );
+    assert_eq!(count_prepared(pool.clone()).await, 2);
+    pooled_connection_is_neutral(&pool).await;
 }
 
 #[sqlx::test(migrations = false)]

@@ -18,7 +18,8 @@
 //! backend that has. So a store leaves its home shard only when it is itself the reason
 //! the shard is busy: when one of its own transactions already waits there, the next
 //! one *spills* to an idle connection of one of the next few shards (its
-//! [spill span](DEFAULT_SPILL_SPAN)), else it waits at home. A few hot stores still get
+//! [spill span](DEFAULT_SPILL_SPAN)) — or opens one there, in a shard below its size —
+//! else it waits at home. A few hot stores still get
 //! several shards' connections at once; under traffic spread over many stores, where
 //! every shard is as busy as the home one and spilling buys nothing, each store stays
 //! on its home backends, which stay warm. (Measured over 10,000 stores on one database:
@@ -61,6 +62,31 @@ pub trait StoreConnections: Send + Sync {
     ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send;
 }
 
+/// A connection for `schema` that has just answered a ping: what a store read or
+/// transaction retries on after its first connection turned out broken. After a
+/// database restart every pooled connection may be broken, so a few are tried (each
+/// broken one is closed) before giving up with the last error.
+pub(crate) async fn acquire_checked(
+    pool: &impl StoreConnections,
+    schema: &SchemaName,
+) -> sqlx::Result<PoolConnection<Postgres>> {
+    const ATTEMPTS: usize = 4;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut conn = pool.acquire_for(schema).await?;
+        match conn.ping().await {
+            Ok(()) => return Ok(conn),
+            Err(err) => {
+                conn.close_on_drop();
+                if attempt == ATTEMPTS {
+                    return Err(err);
+                }
+            }
+        }
+    }
+}
+
 /// A plain pool: any connection serves any store (tests, the CLI).
 impl StoreConnections for PgPool {
     fn try_acquire_for(&self, _: &SchemaName) -> Option<PoolConnection<Postgres>> {
@@ -89,8 +115,13 @@ pub struct ShardedPool {
 }
 
 /// How many shards after its home shard a store's transaction may borrow from when the
-/// home shard is busy (see the module's documentation for why it is bounded).
-pub const DEFAULT_SPILL_SPAN: usize = 2;
+/// home shard is busy (see the module's documentation for why it is bounded). With the
+/// default shards of one connection, a hot store has its home connection and up to four
+/// borrowed ones: measured on one store under `wrk`, a span of 2 gave 3,500 `/data/`
+/// requests a second and a span of 4 gave 4,900, about what shards of two gave (README,
+/// Timings). Spreading many stores does not spill (a store rarely waits on itself), so
+/// the span costs the 10,000-store sweep nothing.
+pub const DEFAULT_SPILL_SPAN: usize = 4;
 
 impl ShardedPool {
     /// Opens `shards` pools sharing `max_connections` between them (as evenly as they
@@ -145,14 +176,16 @@ impl ShardedPool {
         self
     }
 
-    /// The default shard count for a pool of `max_connections`: shards of two
-    /// connections. A backend then caches `2 / max_connections` of the stores (about
-    /// 1,000 of 10,000 with the default 20, some 55 MB: see [`crate::db::Recycling`]).
-    /// Shards of one would halve that again, but a store's second concurrent request
-    /// would always have to spill or wait; shards of two let a store have two
-    /// transactions at home at once.
+    /// The default shard count for a pool of `max_connections`: one shard a connection,
+    /// so each backend caches `1 / max_connections` of the stores (500 of 10,000 with the
+    /// default 20, some 30 MB: see [`crate::db::Recycling`]). A store's second concurrent
+    /// transaction waits at home, and a third (one already waiting) borrows from the
+    /// next shards of its span. Measured over 10,000 stores (README, Timings), shards of
+    /// one ran at 0.79 of the two-store rate where shards of two ran at 0.42–0.45: a
+    /// backend serving 1,000 stores outgrew the recycling budget and was replaced again
+    /// and again, each time with cold caches; the two-store rate did not suffer.
     pub fn default_shards(max_connections: u32) -> u32 {
-        (max_connections / 2).max(1)
+        max_connections.max(1)
     }
 
     /// The shards, in order.
@@ -187,6 +220,17 @@ impl ShardedPool {
         (1..=span).find_map(|step| self.shards[(home + step) % count].try_acquire())
     }
 
+    /// The nearest shard of the spill span after `home` that may open another
+    /// connection (nobody waits there: it is below its size).
+    fn with_room(&self, home: usize) -> Option<usize> {
+        let count = self.shards.len();
+        let span = self.spill_span.min(count - 1);
+        (1..=span).map(|step| (home + step) % count).find(|&index| {
+            let shard = &self.shards[index];
+            shard.size() < shard.options().get_max_connections()
+        })
+    }
+
     /// Whether shard `index` can serve at once: a connection idle, or room to open one
     /// (opening at home beats borrowing a connection that other stores' caches fill).
     fn ready(&self, index: usize) -> bool {
@@ -201,8 +245,13 @@ impl ShardedPool {
     }
 }
 
-/// Slots counting stores' waiting transactions (see [`ShardedPool::waiting`]).
-const WAITING_SLOTS: usize = 1024;
+/// Slots counting stores' waiting transactions (see [`ShardedPool::waiting`]). Stores
+/// hashed to one slot count as one: with 1,024 slots and 10,000 stores, ten stores
+/// shared each, so a store spilled whenever any of its slot-mates waited — in a sweep
+/// over every store, all the time, spreading stores over more backends than their home.
+/// With 65,536 (512 KiB of counters) and a few dozen transactions waiting, a store
+/// finds its slot taken by another's about once in two thousand.
+const WAITING_SLOTS: usize = 65_536;
 
 /// FNV-1a of a schema name: the same in every process and every run.
 fn fnv1a(schema: &SchemaName) -> u64 {
@@ -254,25 +303,20 @@ impl StoreConnections for ShardedPool {
         async move {
             let home = pool.home_of(&schema);
             if !pool.ready(home) && pool.waiting_of(&schema).load(Ordering::Acquire) > 0 {
-                if let Some(conn) = pool.borrow_checked(home).await {
+                // Unchecked, like any connection that was in use a moment ago: the
+                // read or transaction retries on a checked one if it is broken.
+                if let Some(conn) = pool.borrow_idle(home) {
                     return Ok(conn);
+                }
+                // Nothing idle in the span, but a shard there has room: open one. (A
+                // shard whose own stores are quiet has no connection yet; without this
+                // a hot store in shards of one never got a second connection.)
+                if let Some(shard) = pool.with_room(home) {
+                    return pool.shards[shard].acquire().await;
                 }
             }
             pool.wait_at_home(&schema).await
         }
-    }
-}
-
-impl ShardedPool {
-    /// An idle connection of the spill span after `home`, health-checked as sqlx's own
-    /// acquire does (`test_before_acquire`); a broken one is closed.
-    async fn borrow_checked(&self, home: usize) -> Option<PoolConnection<Postgres>> {
-        let mut conn = self.borrow_idle(home)?;
-        if conn.ping().await.is_ok() {
-            return Some(conn);
-        }
-        conn.close_on_drop();
-        None
     }
 }
 

@@ -155,6 +155,40 @@ async fn a_store_already_waiting_at_home_borrows_an_idle_connection(
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_store_already_waiting_at_home_opens_a_connection_in_a_quiet_neighbour(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let platform = platform(options.clone()).await;
+    // Two shards of one connection; only the hot store's home has ever opened one.
+    let pool = ShardedPool::connect(options, 2, 2, Recycling::OFF)
+        .await
+        .unwrap();
+    let homes = stores_per_shard(&pool, &platform).await;
+    let hot = &homes[0][0];
+    let home_pid = tx_pid(&pool, hot).await;
+    settle(&pool, 0).await;
+    assert_eq!(
+        pool.shards()[1].size(),
+        0,
+        "the neighbour has no connection yet"
+    );
+
+    let held = pool.shards()[0].acquire().await.unwrap();
+    let first = spawn_tx(&pool, hot);
+    still_waiting(&first, "a lone transaction left its home shard").await;
+    // With one of its transactions waiting, the next opens a connection next door
+    // rather than queueing behind it.
+    let borrowed = tokio::time::timeout(Duration::from_secs(2), tx_pid(&pool, hot))
+        .await
+        .expect("the second transaction did not wait at home");
+    assert_ne!(borrowed, home_pid);
+    assert_eq!(pool.shards()[1].size(), 1);
+    drop(held);
+    assert_eq!(finished(first).await, home_pid, "the first waited at home");
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_connection_over_its_memory_budget_is_replaced(
     _: PgPoolOptions,
     options: PgConnectOptions,

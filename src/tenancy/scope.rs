@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use sqlx::Executor as _;
 use sqlx::{PgConnection, Postgres, Transaction};
 
-use super::connections::StoreConnections;
+use super::connections::{acquire_checked, StoreConnections};
 use super::names::SchemaName;
 use crate::Result;
 
@@ -61,9 +61,20 @@ impl TenantTx {
         begin: &'static str,
     ) -> Result<Self> {
         let started = Instant::now();
+        let switch = switch_sql(Some(begin), schema);
         let conn = pool.acquire_for(schema).await?;
-        // What sqlx's own `Pool::begin_with` does with the connection it acquires.
-        let tx = Transaction::begin(conn, Some(switch_sql(Some(begin), schema).into())).await?;
+        // What sqlx's own `Pool::begin_with` does with the connection it acquires. A
+        // pooled connection is not checked when it was in use a moment ago
+        // ([`crate::db::CHECK_IDLE_AFTER`]): if it broke since (the database restarted),
+        // nothing has happened in this transaction yet, so it begins once more on a
+        // checked connection.
+        let tx = match Transaction::begin(conn, Some(switch.clone().into())).await {
+            Err(err) if super::batch::is_broken_connection(&err) => {
+                Transaction::begin(acquire_checked(pool, schema).await?, Some(switch.into()))
+                    .await?
+            }
+            other => other?,
+        };
         Ok(TenantTx {
             tx,
             schema: schema.clone(),

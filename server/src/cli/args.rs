@@ -270,7 +270,7 @@ pub struct DomainArgs {
 #[derive(Debug, clap::Args)]
 pub struct PoolArgs {
     /// Shards the store connections are split into; each store is at home in one, so
-    /// each database backend caches only some stores (default: max connections / 2).
+    /// each database backend caches only some stores (default: one shard a connection).
     #[arg(long, env = "MARKETPLACE_POOL_SHARDS")]
     pub pool_shards: Option<u32>,
     /// How many shards after its home a store may borrow an idle connection from when
@@ -278,7 +278,7 @@ pub struct PoolArgs {
     #[arg(long, env = "MARKETPLACE_POOL_SPILL_SPAN", default_value_t = marketplace::tenancy::DEFAULT_SPILL_SPAN)]
     pub pool_spill_span: usize,
     /// Replace a pooled connection whose database backend uses more than this, in MiB.
-    #[arg(long, env = "MARKETPLACE_RECYCLE_MEMORY_MB", default_value_t = 64)]
+    #[arg(long, env = "MARKETPLACE_RECYCLE_MEMORY_MB", default_value_t = 128)]
     pub recycle_memory_mb: u32,
     /// Measure a backend's memory about once per this many uses of its connection
     /// (0: never; connections are then replaced by age only).
