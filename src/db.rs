@@ -117,8 +117,8 @@ pub fn pool_options(max_connections: u32, recycling: Recycling) -> PgPoolOptions
     let options = PgPoolOptions::new()
         .max_connections(max_connections)
         // While the database is away (a restart), requests fail after this long with
-        // 503 instead of hanging; pooled connections are checked before use, so dead
-        // ones left by a restart are replaced.
+        // 503 instead of hanging; pooled connections idle for a while are checked
+        // before use, so dead ones left by a restart are replaced.
         .acquire_timeout(Duration::from_secs(3))
         // sqlx's own check (`test_before_acquire`) pings every connection it hands out:
         // under load, a round trip per request on a connection that was answering a

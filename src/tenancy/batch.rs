@@ -30,7 +30,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::{Either, FromRow, Postgres, Row as _};
 
-use super::connections::{acquire_checked, StoreConnections};
+use super::connections::{acquire_checked, fnv1a, StoreConnections};
 use super::names::SchemaName;
 use crate::Result;
 
@@ -105,33 +105,21 @@ impl<T: 'static> Read<T> {
         }
     }
 
-    /// Appends `EXECUTE <name>` with the rendered arguments: the statement runs as
-    /// this connection's prepared statement of that name ([`Self::render_prepare`]).
-    fn render_execute(&self, out: &mut String) {
-        let Some(sql) = self.sql else { return };
-        out.push_str("execute ");
-        out.push_str(&statement_name(sql));
-        if !self.args.is_empty() {
-            out.push('(');
-            for (i, arg) in self.args.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                arg.render(out);
-            }
-            out.push(')');
+    /// Adds this read's statement and arguments to `out` (nothing for a ready value).
+    fn collect_statements<'a>(&'a self, out: &mut Vec<Statement<'a>>) {
+        if let Some(sql) = self.sql {
+            out.push(Statement {
+                sql,
+                args: &self.args,
+            });
         }
-        out.push_str(";\n");
     }
+}
 
-    /// Adds this read's statement, named, to `out` (once).
-    fn collect_statements(&self, out: &mut Vec<(String, &'static str)>) {
-        let Some(sql) = self.sql else { return };
-        let name = statement_name(sql);
-        if !out.iter().any(|(known, _)| *known == name) {
-            out.push((name, sql));
-        }
-    }
+/// One statement of a batch, as [`Reads::collect_statements`] lists it.
+pub struct Statement<'a> {
+    sql: &'static str,
+    args: &'a [Arg],
 }
 
 /// The prepared statement's name for a batch statement: a 64-bit FNV-1a of its text, so
@@ -139,12 +127,7 @@ impl<T: 'static> Read<T> {
 /// core's own static texts, a few dozen: two of them sharing a name is a chance of
 /// about one in 10^16.
 fn statement_name(sql: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in sql.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{STATEMENT_PREFIX}{hash:016x}")
+    format!("{STATEMENT_PREFIX}{:016x}", fnv1a(sql.as_bytes()))
 }
 
 /// What every batch statement's prepared name starts with.
@@ -152,8 +135,12 @@ const STATEMENT_PREFIX: &str = "mkt_read_";
 
 /// Ends a batch's aborted transaction and lists the batch statements the connection
 /// has prepared.
-const LIST_PREPARED: &str = "rollback; select name from pg_catalog.pg_prepared_statements \
-     where starts_with(name, 'mkt_read_')";
+fn list_prepared() -> String {
+    format!(
+        "rollback; select name from pg_catalog.pg_prepared_statements \
+         where starts_with(name, '{STATEMENT_PREFIX}')"
+    )
+}
 
 /// Every row of `sql`, as `R`.
 pub(crate) fn rows<R>(sql: &'static str) -> Read<Vec<R>>
@@ -205,13 +192,10 @@ where
 pub trait Reads {
     type Output;
 
-    /// Appends an `EXECUTE` per read that asks the database.
-    fn render_execute(&self, out: &mut String);
+    /// Adds the statement of each read that asks the database to `out`, in order.
+    fn collect_statements<'a>(&'a self, out: &mut Vec<Statement<'a>>);
 
-    /// Adds each read's statement, with its prepared name, to `out` (each once).
-    fn collect_statements(&self, out: &mut Vec<(String, &'static str)>);
-
-    /// How many statements [`Self::render_execute`] appends.
+    /// How many statements [`Self::collect_statements`] adds.
     fn statements(&self) -> usize;
 
     /// Decodes each statement's rows, taken in order from `results`.
@@ -221,11 +205,7 @@ pub trait Reads {
 impl<T: 'static> Reads for Read<T> {
     type Output = T;
 
-    fn render_execute(&self, out: &mut String) {
-        Read::render_execute(self, out);
-    }
-
-    fn collect_statements(&self, out: &mut Vec<(String, &'static str)>) {
+    fn collect_statements<'a>(&'a self, out: &mut Vec<Statement<'a>>) {
         Read::collect_statements(self, out);
     }
 
@@ -248,13 +228,7 @@ macro_rules! tuple_reads {
             type Output = ($($name::Output,)+);
 
             #[allow(non_snake_case)]
-            fn render_execute(&self, out: &mut String) {
-                let ($($name,)+) = self;
-                $($name.render_execute(out);)+
-            }
-
-            #[allow(non_snake_case)]
-            fn collect_statements(&self, out: &mut Vec<(String, &'static str)>) {
+            fn collect_statements<'a>(&'a self, out: &mut Vec<Statement<'a>>) {
                 let ($($name,)+) = self;
                 $($name.collect_statements(out);)+
             }
@@ -296,10 +270,28 @@ impl Message {
     pub(crate) fn new(schema: &SchemaName, reads: &impl Reads) -> Self {
         let mut head = super::scope::switch_sql(Some("begin read only"), schema);
         head.push_str(";\n");
-        let mut statements = Vec::new();
-        reads.collect_statements(&mut statements);
+        let mut listed = Vec::new();
+        reads.collect_statements(&mut listed);
+        let mut statements: Vec<(String, &'static str)> = Vec::new();
         let mut tail = String::new();
-        reads.render_execute(&mut tail);
+        for Statement { sql, args } in listed {
+            let name = statement_name(sql);
+            tail.push_str("execute ");
+            tail.push_str(&name);
+            if let Some((first, rest)) = args.split_first() {
+                tail.push('(');
+                first.render(&mut tail);
+                for arg in rest {
+                    tail.push_str(", ");
+                    arg.render(&mut tail);
+                }
+                tail.push(')');
+            }
+            tail.push_str(";\n");
+            if !statements.iter().any(|(known, _)| *known == name) {
+                statements.push((name, sql));
+            }
+        }
         tail.push_str("commit");
         Message {
             head,
@@ -383,19 +375,19 @@ async fn run(conn: PoolConnection<Postgres>, message: &Message) -> sqlx::Result<
         .0
         .as_mut()
         .expect("the connection is held until the end");
-    let results = match send(conn, message.text(None)).await {
+    let results = match send(conn, &message.text(None)).await {
         Err(err) if is_missing_statement(&err) => {
             // Nothing was read yet: end the aborted transaction and list what this
             // connection has prepared (one round trip), then send the batch again with
             // the statements it lacks prepared first.
-            let listed = send(conn, LIST_PREPARED.to_owned()).await?;
+            let listed = send(conn, &list_prepared()).await?;
             let have = listed
                 .last()
                 .into_iter()
                 .flatten()
                 .map(|row| row.try_get::<String, _>(0))
                 .collect::<sqlx::Result<HashSet<String>>>()?;
-            send(conn, message.text(Some(&have))).await?
+            send(conn, &message.text(Some(&have))).await?
         }
         other => other?,
     };
@@ -405,10 +397,10 @@ async fn run(conn: PoolConnection<Postgres>, message: &Message) -> sqlx::Result<
 
 /// Sends the message and splits the rows by statement: one list per completed
 /// statement, the switch's and `COMMIT`'s (empty) included.
-async fn send(conn: &mut PoolConnection<Postgres>, sql: String) -> sqlx::Result<Vec<Vec<PgRow>>> {
+async fn send(conn: &mut PoolConnection<Postgres>, sql: &str) -> sqlx::Result<Vec<Vec<PgRow>>> {
     let mut done = Vec::new();
     let mut current = Vec::new();
-    let mut stream = sqlx::raw_sql(&sql).fetch_many(&mut **conn);
+    let mut stream = sqlx::raw_sql(sql).fetch_many(&mut **conn);
     while let Some(item) = stream.try_next().await? {
         match item {
             Either::Left(_) => done.push(std::mem::take(&mut current)),

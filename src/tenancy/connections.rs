@@ -197,12 +197,12 @@ impl ShardedPool {
     /// process and every run (what a backend has cached survives a server restart only
     /// if the store comes home to the same shard — and two servers agree).
     pub fn home_of(&self, schema: &SchemaName) -> usize {
-        (fnv1a(schema) % self.shards.len() as u64) as usize
+        (fnv1a(schema.as_str().as_bytes()) % self.shards.len() as u64) as usize
     }
 
     /// The count of `schema`'s transactions waiting at home (see [`Self::waiting`]).
     fn waiting_of(&self, schema: &SchemaName) -> &AtomicUsize {
-        &self.waiting[((fnv1a(schema) >> 32) % WAITING_SLOTS as u64) as usize]
+        &self.waiting[((fnv1a(schema.as_str().as_bytes()) >> 32) % WAITING_SLOTS as u64) as usize]
     }
 
     /// Closes every shard's connections.
@@ -212,23 +212,24 @@ impl ShardedPool {
         }
     }
 
-    /// An idle connection of one of the [spill span](Self::with_spill_span)'s shards
-    /// after `home`, the nearest first.
-    fn borrow_idle(&self, home: usize) -> Option<PoolConnection<Postgres>> {
+    /// The shards of the [spill span](Self::with_spill_span) after `home`, the nearest
+    /// first.
+    fn span_after(&self, home: usize) -> impl Iterator<Item = &PgPool> {
         let count = self.shards.len();
         let span = self.spill_span.min(count - 1);
-        (1..=span).find_map(|step| self.shards[(home + step) % count].try_acquire())
+        (1..=span).map(move |step| &self.shards[(home + step) % count])
     }
 
-    /// The nearest shard of the spill span after `home` that may open another
-    /// connection (nobody waits there: it is below its size).
-    fn with_room(&self, home: usize) -> Option<usize> {
-        let count = self.shards.len();
-        let span = self.spill_span.min(count - 1);
-        (1..=span).map(|step| (home + step) % count).find(|&index| {
-            let shard = &self.shards[index];
-            shard.size() < shard.options().get_max_connections()
-        })
+    /// An idle connection of one of the spill span's shards, the nearest first.
+    fn borrow_idle(&self, home: usize) -> Option<PoolConnection<Postgres>> {
+        self.span_after(home).find_map(PgPool::try_acquire)
+    }
+
+    /// The nearest shard of the spill span that may open another connection (nobody
+    /// waits there: it is below its size).
+    fn with_room(&self, home: usize) -> Option<&PgPool> {
+        self.span_after(home)
+            .find(|shard| shard.size() < shard.options().get_max_connections())
     }
 
     /// Whether shard `index` can serve at once: a connection idle, or room to open one
@@ -253,10 +254,11 @@ impl ShardedPool {
 /// finds its slot taken by another's about once in two thousand.
 const WAITING_SLOTS: usize = 65_536;
 
-/// FNV-1a of a schema name: the same in every process and every run.
-fn fnv1a(schema: &SchemaName) -> u64 {
+/// FNV-1a of `bytes`: the same in every process and every run (a store's home shard,
+/// a batch statement's prepared name).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in schema.as_str().bytes() {
+    for &byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -312,7 +314,7 @@ impl StoreConnections for ShardedPool {
                 // shard whose own stores are quiet has no connection yet; without this
                 // a hot store in shards of one never got a second connection.)
                 if let Some(shard) = pool.with_room(home) {
-                    return pool.shards[shard].acquire().await;
+                    return shard.acquire().await;
                 }
             }
             pool.wait_at_home(&schema).await

@@ -42,6 +42,21 @@ async fn settle(pool: &ShardedPool, shard: usize) {
     panic!("the shard's connections never came back");
 }
 
+/// A sharded pool of `max` connections in `shards` shards (no recycling) over a fresh
+/// platform, with stores enough that each shard is home to at least two.
+async fn sharded(
+    options: PgConnectOptions,
+    max: u32,
+    shards: u32,
+) -> (ShardedPool, Vec<Vec<SchemaName>>) {
+    let platform = platform(options.clone()).await;
+    let pool = ShardedPool::connect(options, max, shards, Recycling::OFF)
+        .await
+        .unwrap();
+    let homes = stores_per_shard(&pool, &platform).await;
+    (pool, homes)
+}
+
 /// Stores enough that each of `pool`'s shards is home to at least two of them.
 async fn stores_per_shard(pool: &ShardedPool, platform: &PgPool) -> Vec<Vec<SchemaName>> {
     let mut homes = vec![Vec::new(); pool.shards().len()];
@@ -63,11 +78,7 @@ async fn a_stores_work_stays_on_its_home_shard_while_it_has_idle_connections(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let platform = platform(options.clone()).await;
-    let pool = ShardedPool::connect(options, 4, 2, Recycling::OFF)
-        .await
-        .unwrap();
-    let homes = stores_per_shard(&pool, &platform).await;
+    let (pool, homes) = sharded(options, 4, 2).await;
 
     // One after another, so the home shard always has an idle connection.
     let mut pids = vec![BTreeSet::new(); homes.len()];
@@ -118,11 +129,7 @@ async fn a_store_already_waiting_at_home_borrows_an_idle_connection(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let platform = platform(options.clone()).await;
-    let pool = ShardedPool::connect(options, 2, 2, Recycling::OFF)
-        .await
-        .unwrap();
-    let homes = stores_per_shard(&pool, &platform).await;
+    let (pool, homes) = sharded(options, 2, 2).await;
     let (hot, mate, other) = (&homes[0][0], &homes[0][1], &homes[1][0]);
     let home_pid = tx_pid(&pool, hot).await;
     let other_pid = tx_pid(&pool, other).await;
@@ -159,12 +166,8 @@ async fn a_store_already_waiting_at_home_opens_a_connection_in_a_quiet_neighbour
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let platform = platform(options.clone()).await;
     // Two shards of one connection; only the hot store's home has ever opened one.
-    let pool = ShardedPool::connect(options, 2, 2, Recycling::OFF)
-        .await
-        .unwrap();
-    let homes = stores_per_shard(&pool, &platform).await;
+    let (pool, homes) = sharded(options, 2, 2).await;
     let hot = &homes[0][0];
     let home_pid = tx_pid(&pool, hot).await;
     settle(&pool, 0).await;
@@ -232,13 +235,9 @@ async fn a_connection_over_its_memory_budget_is_replaced(
 
 #[sqlx::test(migrations = false)]
 async fn a_busy_store_spills_only_within_its_span(_: PgPoolOptions, options: PgConnectOptions) {
-    let platform = platform(options.clone()).await;
     // Four shards of one connection, spilling one shard on.
-    let pool = ShardedPool::connect(options, 4, 4, Recycling::OFF)
-        .await
-        .unwrap()
-        .with_spill_span(1);
-    let homes = stores_per_shard(&pool, &platform).await;
+    let (pool, homes) = sharded(options, 4, 4).await;
+    let pool = pool.with_spill_span(1);
     let hot = &homes[0][0];
     let mut pid_of = Vec::new();
     for (shard, stores) in homes.iter().enumerate() {
@@ -269,13 +268,9 @@ async fn waiting_at_home_under_contention_never_costs_a_connection(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let platform = platform(options.clone()).await;
     // Two shards of one connection; many transactions of one store at once, so that
     // most find the home shard busy, wait there and then spill or wait on.
-    let pool = ShardedPool::connect(options, 2, 2, Recycling::OFF)
-        .await
-        .unwrap();
-    let homes = stores_per_shard(&pool, &platform).await;
+    let (pool, homes) = sharded(options, 2, 2).await;
     let mut pids = BTreeSet::new();
     for _round in 0..20 {
         let tasks: Vec<_> = (0..16)

@@ -61,17 +61,16 @@ impl TenantTx {
         begin: &'static str,
     ) -> Result<Self> {
         let started = Instant::now();
-        let switch = switch_sql(Some(begin), schema);
+        let switch = || Some(switch_sql(Some(begin), schema).into());
         let conn = pool.acquire_for(schema).await?;
         // What sqlx's own `Pool::begin_with` does with the connection it acquires. A
         // pooled connection is not checked when it was in use a moment ago
         // ([`crate::db::CHECK_IDLE_AFTER`]): if it broke since (the database restarted),
         // nothing has happened in this transaction yet, so it begins once more on a
         // checked connection.
-        let tx = match Transaction::begin(conn, Some(switch.clone().into())).await {
+        let tx = match Transaction::begin(conn, switch()).await {
             Err(err) if super::batch::is_broken_connection(&err) => {
-                Transaction::begin(acquire_checked(pool, schema).await?, Some(switch.into()))
-                    .await?
+                Transaction::begin(acquire_checked(pool, schema).await?, switch()).await?
             }
             other => other?,
         };
