@@ -197,12 +197,16 @@ impl ShardedPool {
     /// process and every run (what a backend has cached survives a server restart only
     /// if the store comes home to the same shard — and two servers agree).
     pub fn home_of(&self, schema: &SchemaName) -> usize {
-        (fnv1a(schema.as_str().as_bytes()) % self.shards.len() as u64) as usize
+        self.place_of(schema).0
     }
 
-    /// The count of `schema`'s transactions waiting at home (see [`Self::waiting`]).
-    fn waiting_of(&self, schema: &SchemaName) -> &AtomicUsize {
-        &self.waiting[((fnv1a(schema.as_str().as_bytes()) >> 32) % WAITING_SLOTS as u64) as usize]
+    /// `schema`'s home shard and the count of its transactions waiting there (see
+    /// [`Self::waiting`]), from one hash of its name.
+    fn place_of(&self, schema: &SchemaName) -> (usize, &AtomicUsize) {
+        let hash = fnv1a(schema.as_str().as_bytes());
+        let home = (hash % self.shards.len() as u64) as usize;
+        let waiting = &self.waiting[((hash >> 32) % WAITING_SLOTS as u64) as usize];
+        (home, waiting)
     }
 
     /// Closes every shard's connections.
@@ -228,22 +232,30 @@ impl ShardedPool {
     /// The nearest shard of the spill span that may open another connection (nobody
     /// waits there: it is below its size).
     fn with_room(&self, home: usize) -> Option<&PgPool> {
-        self.span_after(home)
-            .find(|shard| shard.size() < shard.options().get_max_connections())
+        self.span_after(home).find(|shard| has_room(shard))
     }
 
     /// Whether shard `index` can serve at once: a connection idle, or room to open one
     /// (opening at home beats borrowing a connection that other stores' caches fill).
     fn ready(&self, index: usize) -> bool {
         let shard = &self.shards[index];
-        shard.num_idle() > 0 || shard.size() < shard.options().get_max_connections()
+        shard.num_idle() > 0 || has_room(shard)
     }
 
-    /// Waits in `schema`'s home shard's queue, counted in [`Self::waiting`] meanwhile.
-    async fn wait_at_home(&self, schema: &SchemaName) -> sqlx::Result<PoolConnection<Postgres>> {
-        let _waiting = Waiting::new(self.waiting_of(schema));
-        self.shards[self.home_of(schema)].acquire().await
+    /// Waits in shard `home`'s queue, counted in `waiting` meanwhile.
+    async fn wait_at_home(
+        &self,
+        home: usize,
+        waiting: &AtomicUsize,
+    ) -> sqlx::Result<PoolConnection<Postgres>> {
+        let _waiting = Waiting::new(waiting);
+        self.shards[home].acquire().await
     }
+}
+
+/// Whether `shard` may open another connection (it is below its size).
+fn has_room(shard: &PgPool) -> bool {
+    shard.size() < shard.options().get_max_connections()
 }
 
 /// Slots counting stores' waiting transactions (see [`ShardedPool::waiting`]). Stores
@@ -286,11 +298,11 @@ impl StoreConnections for ShardedPool {
     /// already waits at home, an idle one of its spill span (unchecked, as the caller
     /// asked).
     fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
-        let home = self.home_of(schema);
+        let (home, waiting) = self.place_of(schema);
         if let Some(conn) = self.shards[home].try_acquire() {
             return Some(conn);
         }
-        if self.ready(home) || self.waiting_of(schema).load(Ordering::Acquire) == 0 {
+        if self.ready(home) || waiting.load(Ordering::Acquire) == 0 {
             return None;
         }
         self.borrow_idle(home)
@@ -303,8 +315,8 @@ impl StoreConnections for ShardedPool {
         let pool = self.clone();
         let schema = schema.clone();
         async move {
-            let home = pool.home_of(&schema);
-            if !pool.ready(home) && pool.waiting_of(&schema).load(Ordering::Acquire) > 0 {
+            let (home, waiting) = pool.place_of(&schema);
+            if !pool.ready(home) && waiting.load(Ordering::Acquire) > 0 {
                 // Unchecked, like any connection that was in use a moment ago: the
                 // read or transaction retries on a checked one if it is broken.
                 if let Some(conn) = pool.borrow_idle(home) {
@@ -317,7 +329,7 @@ impl StoreConnections for ShardedPool {
                     return shard.acquire().await;
                 }
             }
-            pool.wait_at_home(&schema).await
+            pool.wait_at_home(home, waiting).await
         }
     }
 }

@@ -70,9 +70,15 @@ fn with_accent(theme: Option<Theme>, primary_colour: &str) -> Theme {
     theme
 }
 
+/// The newest published version's column, as both theme statements read it.
+macro_rules! published_sql {
+    () => {
+        "(select settings::text from theme_versions order by id desc limit 1) as published"
+    };
+}
+
 /// The newest published version, for a visitor without a session (no draft).
-const PUBLISHED_SQL: &str = "select null::text as draft, \
-     (select settings::text from theme_versions order by id desc limit 1) as published";
+const PUBLISHED_SQL: &str = concat!("select null::text as draft, ", published_sql!());
 
 /// The draft for the session whose token digest is `$1` when it is a live staff
 /// session previewing it, and the newest published version.
@@ -80,8 +86,8 @@ const LIVE_SQL: &str = concat!(
     "select case when exists (",
     live_session_sql!("1"),
     " and u.is_staff and exists (select 1 from theme_previews p where p.session_id = s.id)) \
-     then (select settings::text from theme_draft) end as draft, \
-     (select settings::text from theme_versions order by id desc limit 1) as published"
+     then (select settings::text from theme_draft) end as draft, ",
+    published_sql!()
 );
 
 /// The documents of the theme a visitor with session `token` sees, as a read of a
