@@ -140,31 +140,45 @@ pub fn pool_options(max_connections: u32, recycling: Recycling) -> PgPoolOptions
         return options;
     }
     let releases = Arc::new(AtomicU64::new(0));
-    let refused = Arc::new(AtomicBool::new(false));
     options.after_release(move |conn, _meta| {
         let due = releases.fetch_add(1, Ordering::Relaxed) % recycling.sample_every
             == recycling.sample_every - 1;
-        let refused = Arc::clone(&refused);
         Box::pin(async move {
-            if !due || refused.load(Ordering::Relaxed) {
+            if !due {
                 return Ok(true);
             }
-            match backend_memory(conn).await {
-                Ok(used) => Ok(used <= recycling.memory_budget),
-                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
-                    if !refused.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(
-                            "pg_backend_memory_contexts is not readable by this role: \
-                             pooled connections are recycled by age only"
-                        );
-                    }
-                    Ok(true)
-                }
-                // Anything else: the connection is in doubt; sqlx closes it.
-                Err(err) => Err(err),
-            }
+            // An error leaves the connection in doubt: sqlx closes it.
+            within_budget(conn, recycling).await
         })
     })
+}
+
+/// Set once `pg_backend_memory_contexts` was refused to this role: memory is not
+/// measured again, and connections are recycled by age only.
+static MEMORY_UNREADABLE: AtomicBool = AtomicBool::new(false);
+
+/// Whether the backend behind `conn` is within `recycling`'s memory budget (`true` when
+/// this role may not read its memory: see [`MEMORY_UNREADABLE`]).
+pub async fn within_budget(
+    conn: &mut sqlx::PgConnection,
+    recycling: Recycling,
+) -> sqlx::Result<bool> {
+    if MEMORY_UNREADABLE.load(Ordering::Relaxed) {
+        return Ok(true);
+    }
+    match backend_memory(conn).await {
+        Ok(used) => Ok(used <= recycling.memory_budget),
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
+            if !MEMORY_UNREADABLE.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "pg_backend_memory_contexts is not readable by this role: \
+                     pooled connections are recycled by age only"
+                );
+            }
+            Ok(true)
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Bytes in use by the backend behind `conn`, as its memory contexts count them (the

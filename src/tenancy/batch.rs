@@ -26,11 +26,10 @@ use std::collections::HashSet;
 use std::vec;
 
 use futures::TryStreamExt as _;
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
-use sqlx::{Either, FromRow, Postgres, Row as _};
+use sqlx::{Either, FromRow, Row as _};
 
-use super::connections::{acquire_checked, fnv1a, StoreConnections};
+use super::connections::{acquire_checked, fnv1a, Lease, StoreConnections};
 use super::names::SchemaName;
 use crate::Result;
 
@@ -349,9 +348,9 @@ pub async fn read<R: Reads>(
         None => pool.acquire_for(schema).await?,
     };
     let message = Message::new(schema, &reads);
-    let results = match run(conn, &message).await {
+    let results = match run(pool, conn, &message).await {
         Err(err) if is_broken_connection(&err) => {
-            run(acquire_checked(pool, schema).await?, &message).await?
+            run(pool, acquire_checked(pool, schema).await?, &message).await?
         }
         other => other?,
     };
@@ -368,8 +367,13 @@ pub async fn read<R: Reads>(
 }
 
 /// Runs the batch on `conn`, preparing what it lacks (see [`read`]); the connection is
-/// closed unless it ends outside any transaction.
-async fn run(conn: PoolConnection<Postgres>, message: &Message) -> sqlx::Result<Vec<Vec<PgRow>>> {
+/// put back into `pool` when the batch ended outside any transaction with every answer
+/// read, else closed.
+async fn run(
+    pool: &impl StoreConnections,
+    conn: Lease,
+    message: &Message,
+) -> sqlx::Result<Vec<Vec<PgRow>>> {
     let mut guard = CloseUnlessDone(Some(conn));
     let conn = guard
         .0
@@ -391,16 +395,16 @@ async fn run(conn: PoolConnection<Postgres>, message: &Message) -> sqlx::Result<
         }
         other => other?,
     };
-    guard.finish();
+    pool.put_back(guard.finish());
     Ok(results)
 }
 
 /// Sends the message and splits the rows by statement: one list per completed
 /// statement, the switch's and `COMMIT`'s (empty) included.
-async fn send(conn: &mut PoolConnection<Postgres>, sql: &str) -> sqlx::Result<Vec<Vec<PgRow>>> {
+async fn send(conn: &mut Lease, sql: &str) -> sqlx::Result<Vec<Vec<PgRow>>> {
     let mut done = Vec::new();
     let mut current = Vec::new();
-    let mut stream = sqlx::raw_sql(sql).fetch_many(&mut **conn);
+    let mut stream = sqlx::raw_sql(sql).fetch_many(&mut ***conn);
     while let Some(item) = stream.try_next().await? {
         match item {
             Either::Left(_) => done.push(std::mem::take(&mut current)),
@@ -429,12 +433,12 @@ pub(crate) fn is_broken_connection(err: &sqlx::Error) -> bool {
 
 /// Holds a batch's connection and closes it when dropped before [`Self::finish`]: it may
 /// be inside the batch's transaction, aborted or not.
-struct CloseUnlessDone(Option<PoolConnection<Postgres>>);
+struct CloseUnlessDone(Option<Lease>);
 
 impl CloseUnlessDone {
-    fn finish(mut self) {
-        // Dropped normally: back to the pool.
-        drop(self.0.take());
+    /// The connection, its batch done.
+    fn finish(mut self) -> Lease {
+        self.0.take().expect("the connection is held until the end")
     }
 }
 

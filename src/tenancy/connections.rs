@@ -35,10 +35,18 @@
 //! queue: its shard-mates wait behind at most `per_store` of its transactions, never
 //! without end — and fewer while its extra transactions find idle connections in its
 //! span.
+//!
+//! A store read gives its connection back to its shard, not to sqlx: sqlx pings every
+//! connection it takes back (a round trip) before anyone may use it again, and a read
+//! that has read its `COMMIT`'s answer leaves nothing to check. The shard parks it for
+//! its next read or transaction ([`Parked`]); a transaction's connection still goes back
+//! through sqlx, which also rolls back one left open.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgConnectOptions;
@@ -52,14 +60,50 @@ use crate::Result;
 pub trait StoreConnections: Send + Sync {
     /// An idle connection for `schema` right away, without a health check (`None`:
     /// nothing suitable is idle; [`Self::acquire_for`] then waits or opens one).
-    fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>>;
+    fn try_acquire_for(&self, schema: &SchemaName) -> Option<Lease>;
 
     /// A checked connection for `schema`, waiting as long as the pool's acquire timeout
     /// allows.
-    fn acquire_for(
-        &self,
-        schema: &SchemaName,
-    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send;
+    fn acquire_for(&self, schema: &SchemaName) -> impl Future<Output = sqlx::Result<Lease>> + Send;
+
+    /// Takes back a connection its user finished with cleanly: outside any transaction,
+    /// every answer read (a store read after its `COMMIT`). A plain pool gives it back to
+    /// sqlx, which checks it with a ping on the way; a [`ShardedPool`] keeps it for the
+    /// shard's next user (see [`Parked`]).
+    fn put_back(&self, lease: Lease) {
+        drop(lease);
+    }
+}
+
+/// A pooled connection lent for store work, and the shard it came from (`None`: a
+/// plain pool's). Dropped, it goes back to its sqlx pool like any [`PoolConnection`];
+/// [`StoreConnections::put_back`] may keep it closer at hand.
+#[derive(Debug)]
+pub struct Lease {
+    conn: PoolConnection<Postgres>,
+    shard: Option<usize>,
+}
+
+impl Lease {
+    /// The pooled connection itself (what a [`super::TenantTx`] runs on: it goes back
+    /// to sqlx when the transaction ends).
+    pub fn into_inner(self) -> PoolConnection<Postgres> {
+        self.conn
+    }
+}
+
+impl Deref for Lease {
+    type Target = PoolConnection<Postgres>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl DerefMut for Lease {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
+    }
 }
 
 /// A connection for `schema` that has just answered a ping: what a store read or
@@ -69,7 +113,7 @@ pub trait StoreConnections: Send + Sync {
 pub(crate) async fn acquire_checked(
     pool: &impl StoreConnections,
     schema: &SchemaName,
-) -> sqlx::Result<PoolConnection<Postgres>> {
+) -> sqlx::Result<Lease> {
     const ATTEMPTS: usize = 4;
     let mut attempt = 0;
     loop {
@@ -89,15 +133,18 @@ pub(crate) async fn acquire_checked(
 
 /// A plain pool: any connection serves any store (tests, the CLI).
 impl StoreConnections for PgPool {
-    fn try_acquire_for(&self, _: &SchemaName) -> Option<PoolConnection<Postgres>> {
-        self.try_acquire()
+    fn try_acquire_for(&self, _: &SchemaName) -> Option<Lease> {
+        self.try_acquire().map(|conn| Lease { conn, shard: None })
     }
 
-    fn acquire_for(
-        &self,
-        _: &SchemaName,
-    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
-        self.acquire()
+    fn acquire_for(&self, _: &SchemaName) -> impl Future<Output = sqlx::Result<Lease>> + Send {
+        let acquire = self.acquire();
+        async move {
+            Ok(Lease {
+                conn: acquire.await?,
+                shard: None,
+            })
+        }
     }
 }
 
@@ -105,13 +152,135 @@ impl StoreConnections for PgPool {
 /// Cloning is cheap and shares the pools.
 #[derive(Clone, Debug)]
 pub struct ShardedPool {
-    shards: Arc<[PgPool]>,
+    shards: Arc<[Shard]>,
     /// How many transactions of the stores hashed to each slot wait at their home
     /// shard (counted by us: sqlx does not say). Slots are shared by hash, so two
     /// stores rarely share one; when they do, one may spill a little early.
     waiting: Arc<[AtomicUsize]>,
     /// How many shards after its home a store may spill to.
     spill_span: usize,
+    /// When parked connections are measured (see [`Parked`]).
+    recycling: Recycling,
+    /// Connections put back so far, to measure every `recycling.sample_every`-th.
+    put_back: Arc<AtomicU64>,
+    /// Set by [`Self::close`] — and from the start for a pool shared with others
+    /// ([`Self::single`]), which they may close: nothing is parked.
+    closed: Arc<AtomicBool>,
+}
+
+/// One shard: its sqlx pool, which opens, limits and queues its connections, and the
+/// connections store reads have parked.
+#[derive(Debug)]
+pub struct Shard {
+    pool: PgPool,
+    parked: Mutex<Vec<Parked>>,
+    /// Transactions waiting in this shard's queue or about to (see [`Shard::park`]).
+    waiters: AtomicUsize,
+}
+
+/// A connection a store read finished with cleanly, kept by its shard for the shard's
+/// next read or transaction instead of going back into sqlx's pool.
+///
+/// sqlx checks every connection given back to its pool with a ping — a round trip, and
+/// a wake-up of the backend and of a task — before anyone may take it again. A read
+/// that has read its `COMMIT`'s answer leaves nothing to check: the connection is
+/// outside any transaction with nothing unread. Measured with a minimal server (README,
+/// Timings), giving connections back to sqlx cost `/data/` about a third of its rate.
+/// A parked connection still counts against its shard's size in sqlx, so whoever is
+/// about to wait in sqlx's queue first looks here, and a connection parked while
+/// someone waits goes to sqlx (to that waiter) instead. Taken after a second or more
+/// parked, it is pinged first, as sqlx does with its own idle connections.
+#[derive(Debug)]
+struct Parked {
+    conn: PoolConnection<Postgres>,
+    since: Instant,
+}
+
+impl Shard {
+    fn new(pool: PgPool) -> Self {
+        Shard {
+            pool,
+            parked: Mutex::new(Vec::new()),
+            waiters: AtomicUsize::new(0),
+        }
+    }
+
+    /// The shard's sqlx pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Connections ready to be taken: sqlx's idle ones and the parked ones.
+    pub fn idle(&self) -> usize {
+        self.pool.num_idle() + self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked>> {
+        // A panic while holding the lock leaves the list as it was: use it.
+        self.parked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The most recently parked connection (its backend's caches the warmest).
+    fn unpark(&self) -> Option<Parked> {
+        self.lock().pop()
+    }
+
+    /// A parked connection, pinged first if it waited a second or more (a broken one is
+    /// closed and the next tried).
+    async fn unpark_checked(&self) -> Option<PoolConnection<Postgres>> {
+        while let Some(Parked { mut conn, since }) = self.unpark() {
+            if since.elapsed() < db::CHECK_IDLE_AFTER || conn.ping().await.is_ok() {
+                return Some(conn);
+            }
+            conn.close_on_drop();
+        }
+        None
+    }
+
+    /// Parks `conn`, unless someone waits in sqlx's queue: then a parked connection goes
+    /// back to sqlx, which hands it to the first waiter. (A waiter counts itself before
+    /// it looks here; we look at the count after parking; so either we see it, or it
+    /// finds what we parked.)
+    fn park(&self, conn: PoolConnection<Postgres>, closed: &AtomicBool) {
+        self.lock().push(Parked {
+            conn,
+            since: Instant::now(),
+        });
+        if closed.load(Ordering::SeqCst) {
+            self.lock().clear();
+        } else if self.waiters.load(Ordering::SeqCst) > 0 {
+            drop(self.unpark());
+        }
+    }
+
+    /// Takes a connection right away: a parked one, else one of sqlx's idle ones.
+    fn try_take(&self) -> Option<PoolConnection<Postgres>> {
+        self.unpark()
+            .map(|p| p.conn)
+            .or_else(|| self.pool.try_acquire())
+    }
+
+    /// A checked connection of this shard: a parked one, else from sqlx's queue.
+    async fn take(&self) -> sqlx::Result<PoolConnection<Postgres>> {
+        let _waiting = Waiting::new(&self.waiters);
+        if let Some(conn) = self.unpark_checked().await {
+            return Ok(conn);
+        }
+        self.pool.acquire().await
+    }
+
+    /// Whether the shard can serve at once: a connection parked or idle, or room to open
+    /// one (opening at home beats borrowing a connection that other stores' caches fill).
+    fn ready(&self) -> bool {
+        !self.lock().is_empty() || self.pool.num_idle() > 0 || self.has_room()
+    }
+
+    /// Whether the shard may open another connection (it is below its size).
+    fn has_room(&self) -> bool {
+        self.pool.size() < self.pool.options().get_max_connections()
+    }
 }
 
 /// How many shards after its home shard a store's transaction may borrow from when the
@@ -140,7 +309,7 @@ impl ShardedPool {
                 db::pool_options(size.max(1), recycling).connect_lazy_with(options.clone())
             })
             .collect();
-        ShardedPool::over(pools)
+        ShardedPool::over(pools, recycling)
     }
 
     /// Opens a sharded pool and checks the database answers.
@@ -151,21 +320,27 @@ impl ShardedPool {
         recycling: Recycling,
     ) -> Result<Self> {
         let pool = Self::connect_lazy(options, max_connections, shards, recycling);
-        drop(pool.shards[0].acquire().await?);
+        drop(pool.shards[0].pool.acquire().await?);
         Ok(pool)
     }
 
     /// One shard: `pool` itself, shared with whoever else holds it (what the server's
-    /// state starts with, and what tests use).
+    /// state starts with, and what tests use). Connections go straight back to `pool`
+    /// (none is parked), so that whoever closes it does not wait for them.
     pub fn single(pool: PgPool) -> Self {
-        ShardedPool::over(vec![pool])
+        let pool = ShardedPool::over(vec![pool], Recycling::OFF);
+        pool.closed.store(true, Ordering::SeqCst);
+        pool
     }
 
-    fn over(pools: Vec<PgPool>) -> Self {
+    fn over(pools: Vec<PgPool>, recycling: Recycling) -> Self {
         ShardedPool {
             waiting: (0..WAITING_SLOTS).map(|_| AtomicUsize::new(0)).collect(),
-            shards: pools.into(),
+            shards: pools.into_iter().map(Shard::new).collect(),
             spill_span: DEFAULT_SPILL_SPAN,
+            recycling,
+            put_back: Arc::new(AtomicU64::new(0)),
+            closed: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -189,7 +364,7 @@ impl ShardedPool {
     }
 
     /// The shards, in order.
-    pub fn shards(&self) -> &[PgPool] {
+    pub fn shards(&self) -> &[Shard] {
         &self.shards
     }
 
@@ -209,53 +384,71 @@ impl ShardedPool {
         (home, waiting)
     }
 
-    /// Closes every shard's connections.
+    /// Closes every shard's connections (parked ones at once, the others as they are
+    /// given back).
     pub async fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
         for shard in self.shards.iter() {
-            shard.close().await;
+            shard.lock().clear();
+            shard.pool.close().await;
         }
     }
 
     /// The shards of the [spill span](Self::with_spill_span) after `home`, the nearest
     /// first.
-    fn span_after(&self, home: usize) -> impl Iterator<Item = &PgPool> {
+    fn span_after(&self, home: usize) -> impl Iterator<Item = usize> {
         let count = self.shards.len();
         let span = self.spill_span.min(count - 1);
-        (1..=span).map(move |step| &self.shards[(home + step) % count])
+        (1..=span).map(move |step| (home + step) % count)
     }
 
     /// An idle connection of one of the spill span's shards, the nearest first.
-    fn borrow_idle(&self, home: usize) -> Option<PoolConnection<Postgres>> {
-        self.span_after(home).find_map(PgPool::try_acquire)
+    fn borrow_idle(&self, home: usize) -> Option<Lease> {
+        self.span_after(home).find_map(|index| self.try_take(index))
     }
 
     /// The nearest shard of the spill span that may open another connection (nobody
     /// waits there: it is below its size).
-    fn with_room(&self, home: usize) -> Option<&PgPool> {
-        self.span_after(home).find(|shard| has_room(shard))
+    fn with_room(&self, home: usize) -> Option<usize> {
+        self.span_after(home)
+            .find(|&index| self.shards[index].has_room())
     }
 
-    /// Whether shard `index` can serve at once: a connection idle, or room to open one
-    /// (opening at home beats borrowing a connection that other stores' caches fill).
-    fn ready(&self, index: usize) -> bool {
-        let shard = &self.shards[index];
-        shard.num_idle() > 0 || has_room(shard)
+    /// A connection of shard `index` right away, if one is parked or idle.
+    fn try_take(&self, index: usize) -> Option<Lease> {
+        let conn = self.shards[index].try_take()?;
+        Some(Lease {
+            conn,
+            shard: Some(index),
+        })
+    }
+
+    /// A checked connection of shard `index`, waiting in its queue if need be.
+    async fn take(&self, index: usize) -> sqlx::Result<Lease> {
+        Ok(Lease {
+            conn: self.shards[index].take().await?,
+            shard: Some(index),
+        })
     }
 
     /// Waits in shard `home`'s queue, counted in `waiting` meanwhile.
-    async fn wait_at_home(
-        &self,
-        home: usize,
-        waiting: &AtomicUsize,
-    ) -> sqlx::Result<PoolConnection<Postgres>> {
+    async fn wait_at_home(&self, home: usize, waiting: &AtomicUsize) -> sqlx::Result<Lease> {
         let _waiting = Waiting::new(waiting);
-        self.shards[home].acquire().await
+        self.take(home).await
     }
-}
 
-/// Whether `shard` may open another connection (it is below its size).
-fn has_room(shard: &PgPool) -> bool {
-    shard.size() < shard.options().get_max_connections()
+    /// Measures the backend behind `conn` (one of every `recycling.sample_every` put
+    /// back) and closes it when over the budget, else gives it back to sqlx, which also
+    /// applies its age limit. Runs apart: the read that used it has answered.
+    fn sample(&self, mut conn: PoolConnection<Postgres>) {
+        let recycling = self.recycling;
+        tokio::spawn(async move {
+            match db::within_budget(&mut conn, recycling).await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => conn.close_on_drop(),
+            }
+        });
+    }
 }
 
 /// Slots counting stores' waiting transactions (see [`ShardedPool::waiting`]). Stores
@@ -297,26 +490,23 @@ impl StoreConnections for ShardedPool {
     /// The home shard's idle connection; else, when one of the store's own transactions
     /// already waits at home, an idle one of its spill span (unchecked, as the caller
     /// asked).
-    fn try_acquire_for(&self, schema: &SchemaName) -> Option<PoolConnection<Postgres>> {
+    fn try_acquire_for(&self, schema: &SchemaName) -> Option<Lease> {
         let (home, waiting) = self.place_of(schema);
-        if let Some(conn) = self.shards[home].try_acquire() {
-            return Some(conn);
+        if let Some(lease) = self.try_take(home) {
+            return Some(lease);
         }
-        if self.ready(home) || waiting.load(Ordering::Acquire) == 0 {
+        if self.shards[home].ready() || waiting.load(Ordering::Acquire) == 0 {
             return None;
         }
         self.borrow_idle(home)
     }
 
-    fn acquire_for(
-        &self,
-        schema: &SchemaName,
-    ) -> impl Future<Output = sqlx::Result<PoolConnection<Postgres>>> + Send {
+    fn acquire_for(&self, schema: &SchemaName) -> impl Future<Output = sqlx::Result<Lease>> + Send {
         let pool = self.clone();
         let schema = schema.clone();
         async move {
             let (home, waiting) = pool.place_of(&schema);
-            if !pool.ready(home) && waiting.load(Ordering::Acquire) > 0 {
+            if !pool.shards[home].ready() && waiting.load(Ordering::Acquire) > 0 {
                 // Unchecked, like any connection that was in use a moment ago: the
                 // read or transaction retries on a checked one if it is broken.
                 if let Some(conn) = pool.borrow_idle(home) {
@@ -326,11 +516,23 @@ impl StoreConnections for ShardedPool {
                 // shard whose own stores are quiet has no connection yet; without this
                 // a hot store in shards of one never got a second connection.)
                 if let Some(shard) = pool.with_room(home) {
-                    return shard.acquire().await;
+                    return pool.take(shard).await;
                 }
             }
             pool.wait_at_home(home, waiting).await
         }
+    }
+
+    fn put_back(&self, lease: Lease) {
+        let Lease { conn, shard } = lease;
+        let Some(shard) = shard.filter(|_| !self.closed.load(Ordering::SeqCst)) else {
+            return drop(conn);
+        };
+        let every = self.recycling.sample_every;
+        if every > 0 && self.put_back.fetch_add(1, Ordering::Relaxed) % every == every - 1 {
+            return self.sample(conn);
+        }
+        self.shards[shard].park(conn, &self.closed);
     }
 }
 

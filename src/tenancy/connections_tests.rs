@@ -34,7 +34,7 @@ async fn batch_pid(pool: &ShardedPool, schema: &SchemaName) -> i32 {
 async fn settle(pool: &ShardedPool, shard: usize) {
     let shard = &pool.shards()[shard];
     for _ in 0..2000 {
-        if shard.num_idle() >= shard.size() as usize {
+        if shard.idle() >= shard.pool().size() as usize {
             return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -139,7 +139,7 @@ async fn a_store_already_waiting_at_home_borrows_an_idle_connection(
     // The home shard's only connection is taken. The store's first transaction waits
     // at home, though the other shard has an idle connection: a lone transaction is
     // not worth a cold start elsewhere.
-    let held = pool.shards()[0].acquire().await.unwrap();
+    let held = pool.shards()[0].take().await.unwrap();
     let first = spawn_tx(&pool, hot);
     still_waiting(&first, "a lone transaction left its home shard").await;
 
@@ -151,7 +151,7 @@ async fn a_store_already_waiting_at_home_borrows_an_idle_connection(
     still_waiting(&mate_tx, "a store with nothing waiting spilled").await;
 
     // Nothing idle anywhere: a third one waits at home too.
-    let borrowed = pool.shards()[1].acquire().await.unwrap();
+    let borrowed = pool.shards()[1].take().await.unwrap();
     let third = spawn_tx(&pool, hot);
     still_waiting(&third, "no connection was free").await;
     drop(held);
@@ -172,12 +172,12 @@ async fn a_store_already_waiting_at_home_opens_a_connection_in_a_quiet_neighbour
     let home_pid = tx_pid(&pool, hot).await;
     settle(&pool, 0).await;
     assert_eq!(
-        pool.shards()[1].size(),
+        pool.shards()[1].pool().size(),
         0,
         "the neighbour has no connection yet"
     );
 
-    let held = pool.shards()[0].acquire().await.unwrap();
+    let held = pool.shards()[0].take().await.unwrap();
     let first = spawn_tx(&pool, hot);
     still_waiting(&first, "a lone transaction left its home shard").await;
     // With one of its transactions waiting, the next opens a connection next door
@@ -186,7 +186,7 @@ async fn a_store_already_waiting_at_home_opens_a_connection_in_a_quiet_neighbour
         .await
         .expect("the second transaction did not wait at home");
     assert_ne!(borrowed, home_pid);
-    assert_eq!(pool.shards()[1].size(), 1);
+    assert_eq!(pool.shards()[1].pool().size(), 1);
     drop(held);
     assert_eq!(finished(first).await, home_pid, "the first waited at home");
 }
@@ -212,6 +212,8 @@ async fn a_connection_over_its_memory_budget_is_replaced(
             let mut seen = Vec::new();
             for _ in 0..3 {
                 seen.push(tx_pid(&pool, &schema).await);
+                // A read's connection, put back, is measured just the same.
+                seen.push(batch_pid(&pool, &schema).await);
             }
             pool.close().await;
             seen
@@ -221,7 +223,7 @@ async fn a_connection_over_its_memory_budget_is_replaced(
     // A budget no backend fits in: every release measures and closes the connection.
     let tiny = pids(1).await;
     let distinct: BTreeSet<_> = tiny.iter().collect();
-    assert_eq!(distinct.len(), 3, "a new backend each time: {tiny:?}");
+    assert_eq!(distinct.len(), 6, "a new backend each time: {tiny:?}");
 
     // A roomy budget: the one backend serves throughout.
     let roomy = pids(1 << 40).await;
@@ -247,14 +249,14 @@ async fn a_busy_store_spills_only_within_its_span(_: PgPoolOptions, options: PgC
 
     // Home taken and one of the store's transactions waiting there: the next one takes
     // the next shard's idle connection, never a farther one.
-    let held = pool.shards()[0].acquire().await.unwrap();
+    let held = pool.shards()[0].take().await.unwrap();
     let first = spawn_tx(&pool, hot);
     still_waiting(&first, "the home connection is held").await;
     assert_eq!(tx_pid(&pool, hot).await, pid_of[1]);
     settle(&pool, 1).await;
 
     // Home and the next one taken, shards 2 and 3 idle: it waits at home.
-    let next = pool.shards()[1].acquire().await.unwrap();
+    let next = pool.shards()[1].take().await.unwrap();
     let second = spawn_tx(&pool, hot);
     still_waiting(&second, "it borrowed from a shard beyond its span").await;
     drop(held);
@@ -291,4 +293,46 @@ async fn waiting_at_home_under_contention_never_costs_a_connection(
         "{} backends served a pool of two connections: {pids:?}",
         pids.len()
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_read_parks_its_connection_for_the_shards_next_user(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    // One shard of one connection.
+    let (pool, homes) = sharded(options, 1, 1).await;
+    let schema = &homes[0][0];
+    let shard = &pool.shards()[0];
+
+    // A read keeps its connection parked: sqlx never got it back (so never pinged it).
+    let pid = batch_pid(&pool, schema).await;
+    assert_eq!(
+        (shard.pool().num_idle(), shard.idle()),
+        (0, 1),
+        "the read's connection is parked, not in sqlx's pool"
+    );
+    assert_eq!(batch_pid(&pool, schema).await, pid);
+
+    // A transaction takes the parked connection: waiting in sqlx's queue, it would get
+    // nothing until its acquire timeout.
+    assert_eq!(finished(spawn_tx(&pool, schema)).await, pid);
+
+    // Put back while a transaction waits in sqlx's queue: it goes to that transaction.
+    settle(&pool, 0).await;
+    let lease = pool
+        .try_acquire_for(schema)
+        .expect("idle after the transaction");
+    let waiter = spawn_tx(&pool, schema);
+    still_waiting(&waiter, "the only connection is lent").await;
+    pool.put_back(lease);
+    assert_eq!(finished(waiter).await, pid);
+
+    // Closing does not wait for parked connections.
+    settle(&pool, 0).await;
+    assert_eq!(batch_pid(&pool, schema).await, pid);
+    assert_eq!(shard.idle(), 1);
+    tokio::time::timeout(Duration::from_secs(5), pool.close())
+        .await
+        .expect("the pool closed with a connection parked");
 }

@@ -68,9 +68,10 @@ impl TenantTx {
         // ([`crate::db::CHECK_IDLE_AFTER`]): if it broke since (the database restarted),
         // nothing has happened in this transaction yet, so it begins once more on a
         // checked connection.
-        let tx = match Transaction::begin(conn, switch()).await {
+        let tx = match Transaction::begin(conn.into_inner(), switch()).await {
             Err(err) if super::batch::is_broken_connection(&err) => {
-                Transaction::begin(acquire_checked(pool, schema).await?, switch()).await?
+                let conn = acquire_checked(pool, schema).await?;
+                Transaction::begin(conn.into_inner(), switch()).await?
             }
             other => other?,
         };
