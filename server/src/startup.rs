@@ -18,15 +18,18 @@ use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use sqlx::PgPool;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::map_request_body::MapRequestBodyLayer;
+use tower_http::map_response_body::MapResponseBodyLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use app::ssr::{AppState, RequestSite};
+use app::ssr::{AppFields, AppState, RequestSite};
 use app::{shell, App};
 use marketplace::security::Policy;
 use marketplace::tenancy::resolver::{PublicHosts, Resolver};
@@ -85,7 +88,7 @@ pub fn state(
 ) -> AppState {
     let verifier = Arc::new(Verifier::system(public_hosts.platform_domain()));
     let resolver = Arc::new(Resolver::new(pool.clone(), public_hosts));
-    AppState {
+    AppState::new(AppFields {
         verifier,
         leptos_options,
         stores: ShardedPool::single(pool.clone()),
@@ -94,7 +97,7 @@ pub fn state(
         policy,
         demo_endpoints: true,
         billing: marketplace::billing::Billing::fake(),
-    }
+    })
 }
 
 /// How the server is set up beyond its state: which proxy headers to believe, the key
@@ -187,54 +190,66 @@ pub fn router(state: AppState, config: ServerConfig) -> Router {
             move || shell(options.clone())
         })
         .fallback(fallback)
-        .layer(middleware::from_fn(status::server_fn_errors))
-        .layer(middleware::from_fn_with_state(
-            config.form_error_key,
-            form_errors::guard,
-        ))
-        .layer(middleware::from_fn_with_state(
-            LayerState {
-                app: state.clone(),
-                proxy: config.proxy,
-                force_secure_cookies: config.force_secure_cookies,
-                limits: Arc::new(Limits::new(config.limits)),
-            },
-            tenant_layer::resolve,
-        ))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            config.request_timeout,
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DEFAULT_CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        // A bug that panics in a handler answers 500 instead of dropping the connection.
-        .layer(CatchPanicLayer::new())
-        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
-            status::REQUEST_ID,
-        )))
-        .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::new(
-            HeaderName::from_static(status::REQUEST_ID),
-            status::RequestIds::new(),
-        ))
-        // Outermost: no request ever runs with another request's Leptos owner current.
-        .layer(OwnerScopeLayer)
+        // One stack, applied once: each `Router::layer` call wraps every route in its own
+        // boxed service, cloned and boxed again on every request.
+        .layer(
+            ServiceBuilder::new()
+                // Outermost: no request ever runs with another request's Leptos owner
+                // current.
+                .layer(OwnerScopeLayer)
+                .layer(SetRequestIdLayer::new(
+                    HeaderName::from_static(status::REQUEST_ID),
+                    status::RequestIds::new(),
+                ))
+                .layer(TraceLayer::new_for_http())
+                .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+                    status::REQUEST_ID,
+                )))
+                // A bug that panics in a handler answers 500 instead of dropping the
+                // connection.
+                .layer(CatchPanicLayer::new())
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(DEFAULT_CSP),
+                ))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    config.request_timeout,
+                ))
+                // The timeout's own answer needs a body type with a default.
+                .layer(MapResponseBodyLayer::new(Body::new))
+                .layer(CompressionLayer::new())
+                .layer(RequestBodyLimitLayer::new(config.body_limit))
+                // The middleware functions below take axum's own body.
+                .layer(MapRequestBodyLayer::new(Body::new))
+                .layer(middleware::from_fn_with_state(
+                    LayerState {
+                        app: state.clone(),
+                        proxy: config.proxy,
+                        force_secure_cookies: config.force_secure_cookies,
+                        limits: Arc::new(Limits::new(config.limits)),
+                    },
+                    tenant_layer::resolve,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    config.form_error_key,
+                    form_errors::guard,
+                ))
+                // Innermost: sees the handler's own answer.
+                .layer(middleware::from_fn(status::server_fn_errors)),
+        )
         .with_state(state)
 }
 

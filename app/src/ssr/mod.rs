@@ -30,9 +30,43 @@ pub use session::{
 /// The value of cookie `name` among `headers`' `Cookie` headers ([`cookies::get_in`]).
 pub use cookies::get_in as cookie_in;
 
-/// Everything a request handler may need, provided to server functions as context.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Everything a request handler may need, provided to server functions as context:
+/// [`AppFields`] behind one `Arc`, so that the clone every extractor and middleware
+/// makes is one counter, not one a field. Fields read through `Deref`; a write (before
+/// serving, or in a test) copies them first if they are shared (`Arc::make_mut`).
+#[derive(Clone)]
+pub struct AppState(Arc<AppFields>);
+
+impl AppState {
+    pub fn new(fields: AppFields) -> Self {
+        AppState(Arc::new(fields))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppFields;
+
+    fn deref(&self) -> &AppFields {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut AppFields {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// Leptos' route handlers find their options in the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The fields of [`AppState`].
+#[derive(Clone)]
+pub struct AppFields {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     /// The connections store transactions run on: store-affine shards in the server

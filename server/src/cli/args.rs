@@ -282,7 +282,7 @@ pub struct PoolArgs {
     pub recycle_memory_mb: u32,
     /// Measure a backend's memory about once per this many uses of its connection
     /// (0: never; connections are then replaced by age only).
-    #[arg(long, env = "MARKETPLACE_RECYCLE_SAMPLE_EVERY", default_value_t = 64)]
+    #[arg(long, env = "MARKETPLACE_RECYCLE_SAMPLE_EVERY", default_value_t = 256)]
     pub recycle_sample_every: u64,
 }
 

@@ -44,11 +44,27 @@ async fn pages_and_answers_carry_the_browser_hardening(
     ] {
         assert_eq!(reply.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(reply.headers[header::REFERRER_POLICY], "same-origin");
+        assert_eq!(reply.headers[header::X_FRAME_OPTIONS], "DENY");
         assert!(reply.headers[header::CONTENT_SECURITY_POLICY]
             .to_str()
             .unwrap()
             .contains("frame-ancestors 'none'"));
+        assert!(
+            reply.headers.contains_key("x-request-id"),
+            "{:?}",
+            reply.headers
+        );
     }
+    // The same stack compresses for a client that accepts it, and keeps the headers.
+    let mut request = get_request(TECH, "/", None);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, "gzip".parse().unwrap());
+    let zipped = app.send(request).await;
+    assert_eq!(zipped.status, StatusCode::OK);
+    assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(zipped.headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(zipped.headers["x-tenant-schema"], "techstore");
 }
 
 #[sqlx::test(migrations = false)]
