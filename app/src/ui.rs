@@ -51,6 +51,27 @@ where
 }
 
 /// A page-level failure: a message, and the right status when rendered on the server.
+/// What a visitor typed into the server-rendered `<input id="{id}">` before the page
+/// became interactive. Hydration sets a controlled field's value from its signal, so a
+/// signal starting empty would wipe what was typed (a lazily loaded page hydrates only
+/// once its chunk has arrived): start the signal from this instead. Empty on the
+/// server, and wherever the field is not in the document (a page reached in place).
+pub fn typed_before_hydration(id: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(input) = document()
+            .get_element_by_id(id)
+            .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+        {
+            return input.value();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+    String::new()
+}
+
 #[component]
 pub fn PageError(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -70,6 +70,8 @@ test('techstore /flow/ draws this request, replays fashion without a reload', as
 test('replaying an unknown host ends in 404, bad text gets a message', async ({ page }) => {
   await page.goto(store('techstore', '/flow'));
   await hydrated(page);
+  // The page itself is a lazily loaded chunk: it hydrates after the main bundle.
+  await expect(page.locator('form.flow-form')).toHaveAttribute('data-interactive', 'true');
   const host = page.getByLabel('Host', { exact: true });
   await host.fill('nobody.localhost');
   await page.getByRole('button', { name: 'Replay' }).click();
@@ -81,6 +83,27 @@ test('replaying an unknown host ends in 404, bad text gets a message', async ({ 
   await host.fill('not a host');
   await page.getByRole('button', { name: 'Replay' }).click();
   await expect(page.locator('#flow-replay-error')).toContainText('is not a host name');
+});
+
+test('a host typed before the page is interactive is kept when it becomes so', async ({ page }) => {
+  // Hold the page's chunk back until the host is typed into the server-rendered field.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/\/pkg\/split_+flow_route_view_[^/]*\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  // Not waiting for `load`: the held chunk may be what it waits for.
+  await page.goto(store('techstore', '/flow'), { waitUntil: 'domcontentloaded' });
+  const host = page.getByLabel('Host', { exact: true });
+  await host.fill('nobody.localhost');
+  await expect(page.locator('form.flow-form')).toHaveAttribute('data-interactive', 'false');
+  release();
+  await expect(page.locator('form.flow-form')).toHaveAttribute('data-interactive', 'true');
+  await expect(host).toHaveValue('nobody.localhost');
+  await page.getByRole('button', { name: 'Replay' }).click();
+  const replay = page.locator('[data-trace="replay"]');
+  await expect(replay.locator('[data-fact="status"]')).toHaveText('404 Not Found');
 });
 
 test('database routing shows the same SQL reading each store\'s own rows', async ({ page }) => {

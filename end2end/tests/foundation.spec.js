@@ -29,6 +29,25 @@ test('techstore home renders by SSR and hydrates', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
+test('a filter typed before the home page is interactive applies once it is', async ({ page }) => {
+  // Hold the storefront's wasm back until the filter is typed into the server's page.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/\/pkg\/marketplace\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  // Not waiting for `load`: the held file may be what it waits for.
+  await page.goto(store('techstore'), { waitUntil: 'domcontentloaded' });
+  const filter = page.getByLabel('Filter products');
+  await filter.fill('mou');
+  release();
+  await hydrated(page);
+  await expect(filter).toHaveValue('mou');
+  await expect(page.locator('.product h3')).toHaveText(['Mouse']);
+  await expect(page.getByText(/^1 of \d+ products$/)).toBeVisible();
+});
+
 test('each store shows only its own products', async ({ page }) => {
   await page.goto(store('fashion'));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Fashion Boutique');

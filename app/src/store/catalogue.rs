@@ -10,7 +10,7 @@ use super::cart::AddToCart;
 use super::{header_from, stock_label, StoreActions, StoreHeader, StoreLayout};
 use crate::error::AppError;
 use crate::forms::action_error;
-use crate::ui::{loaded, money};
+use crate::ui::{loaded, money, typed_before_hydration};
 
 /// A product as the storefront shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +91,12 @@ fn Catalogue(page: CataloguePage) -> impl IntoView {
     let CataloguePage { header, products } = page;
     let brand = header.brand;
     let filter = RwSignal::new(String::new());
+    // Text typed before the page hydrated filters once it has: the list hydrates whole
+    // first, as the server rendered it.
+    let typed = typed_before_hydration("product-filter");
+    if !typed.is_empty() {
+        Effect::new(move |_| filter.set(typed.clone()));
+    }
     let symbol = StoredValue::new(brand.currency_symbol.clone());
     let total = products.len();
     let products = StoredValue::new(products);
@@ -117,6 +123,7 @@ fn Catalogue(page: CataloguePage) -> impl IntoView {
                 <label class="filter">
                     <span>"Filter products"</span>
                     <input
+                        id="product-filter"
                         type="search"
                         placeholder="Search by name"
                         prop:value=move || filter.get()

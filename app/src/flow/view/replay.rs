@@ -7,12 +7,13 @@ use leptos::prelude::*;
 use super::TraceView;
 use crate::flow::api::ReplayHost;
 use crate::flow::StoreChoice;
+use crate::ui::typed_before_hydration;
 
 /// "Try another host": the form, and the replayed path once it is back.
 #[component]
 pub fn ReplayPanel(stores: StoredValue<Vec<StoreChoice>>) -> impl IntoView {
     let replay = ServerAction::<ReplayHost>::new();
-    let host = RwSignal::new(String::new());
+    let host = RwSignal::new(typed_before_hydration("flow-replay-host"));
     // The select shows the store whose host is in the text field, if any.
     let chosen = move || {
         let typed = host.get();
@@ -22,6 +23,10 @@ pub fn ReplayPanel(stores: StoredValue<Vec<StoreChoice>>) -> impl IntoView {
             String::new()
         }
     };
+    // Set once the panel has hydrated (this page is loaded lazily, after the main
+    // bundle): `data-interactive` on the form says when the button runs in place.
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     let result = replay.value();
     let pending = replay.pending();
     let error = move || match result.get() {
@@ -42,6 +47,7 @@ pub fn ReplayPanel(stores: StoredValue<Vec<StoreChoice>>) -> impl IntoView {
             </p>
             <form
                 class="flow-form"
+                data-interactive=move || interactive.get().to_string()
                 on:submit=move |ev| {
                     ev.prevent_default();
                     replay.dispatch(ReplayHost { host: host.get_untracked() });
