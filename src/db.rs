@@ -56,6 +56,13 @@ impl Recycling {
         sample_every: 0,
         memory_budget: i64::MAX,
     };
+
+    /// Counts one release in `releases` and says whether it is the one in
+    /// `sample_every` to measure (never when measurement is off).
+    pub fn due(&self, releases: &AtomicU64) -> bool {
+        let every = self.sample_every;
+        every > 0 && releases.fetch_add(1, Ordering::Relaxed) % every == every - 1
+    }
 }
 
 impl Default for Recycling {
@@ -144,8 +151,7 @@ pub fn pool_options(max_connections: u32, recycling: Recycling) -> PgPoolOptions
     }
     let releases = Arc::new(AtomicU64::new(0));
     options.after_release(move |conn, _meta| {
-        let due = releases.fetch_add(1, Ordering::Relaxed) % recycling.sample_every
-            == recycling.sample_every - 1;
+        let due = recycling.due(&releases);
         Box::pin(async move {
             if !due {
                 return Ok(true);

@@ -404,7 +404,7 @@ async fn run(
 async fn send(conn: &mut Lease, sql: &str) -> sqlx::Result<Vec<Vec<PgRow>>> {
     let mut done = Vec::new();
     let mut current = Vec::new();
-    let mut stream = sqlx::raw_sql(sql).fetch_many(&mut ***conn);
+    let mut stream = sqlx::raw_sql(sql).fetch_many(conn.conn());
     while let Some(item) = stream.try_next().await? {
         match item {
             Either::Left(_) => done.push(std::mem::take(&mut current)),

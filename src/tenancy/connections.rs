@@ -90,6 +90,11 @@ impl Lease {
     pub fn into_inner(self) -> PoolConnection<Postgres> {
         self.conn
     }
+
+    /// The connection itself, to run statements on.
+    pub fn conn(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.conn
+    }
 }
 
 impl Deref for Lease {
@@ -528,8 +533,7 @@ impl StoreConnections for ShardedPool {
         let Some(shard) = shard.filter(|_| !self.closed.load(Ordering::SeqCst)) else {
             return drop(conn);
         };
-        let every = self.recycling.sample_every;
-        if every > 0 && self.put_back.fetch_add(1, Ordering::Relaxed) % every == every - 1 {
+        if self.recycling.due(&self.put_back) {
             return self.sample(conn);
         }
         self.shards[shard].park(conn, &self.closed);
