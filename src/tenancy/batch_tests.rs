@@ -148,19 +148,44 @@ async fn a_batch_reads_the_same_rows_as_the_prepared_statements_in_its_own_store
     assert_eq!(found.as_ref(), Some(&tech_products[0]));
     assert_eq!((missing, nothing), (None, 7));
 
-    // Inside the batch: the store's role and search_path.
-    let (user, path) = read(
+    // Inside the batch: the store's role and search_path, read-only, every statement in
+    // one transaction.
+    let (began, user, path, read_only, still) = read(
         &pool,
         &tech,
         (
+            scalar::<String>("select transaction_timestamp()::text"),
             scalar::<String>("select current_user::text"),
             scalar::<String>("select current_setting('search_path')"),
+            scalar::<String>("select current_setting('transaction_read_only')"),
+            // Later than the first statement, in the same transaction: the same start.
+            scalar::<String>("select transaction_timestamp()::text from pg_sleep(0.02)"),
         ),
     )
     .await
     .unwrap();
     assert_eq!(user, "mkt_techstore");
     assert!(path.starts_with("techstore"), "{path}");
+    assert_eq!(read_only, "on");
+    assert_eq!(began, still);
+
+    // A write slipped into a batch is refused, and nothing of it stays.
+    let before = prepared(&pool, &tech).await.0.len();
+    let err = read(
+        &pool,
+        &tech,
+        (
+            scalar::<i64>(
+                "insert into products (name, description, price, stock) \
+                 values ('Slipped in', '', 1, 1) returning id",
+            ),
+            catalog::product_count(),
+        ),
+    )
+    .await
+    .expect_err("a write in a read-only batch");
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(prepared(&pool, &tech).await.0.len(), before);
 
     // Another store's table, named outright, is refused by PostgreSQL.
     let err = read(
