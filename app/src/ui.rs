@@ -50,7 +50,6 @@ where
     }
 }
 
-/// A page-level failure: a message, and the right status when rendered on the server.
 /// What a visitor typed into the server-rendered `<input id="{id}">` before the page
 /// became interactive. Hydration sets a controlled field's value from its signal, so a
 /// signal starting empty would wipe what was typed (a lazily loaded page hydrates only
@@ -72,6 +71,7 @@ pub fn typed_before_hydration(id: &str) -> String {
     String::new()
 }
 
+/// A page-level failure: a message, and the right status when rendered on the server.
 #[component]
 pub fn PageError(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
